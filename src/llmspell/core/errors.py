@@ -1,0 +1,135 @@
+"""The llmspell error tree.
+
+```text
+LLMSpellError          message, hint, where; exit_code = 1
+  ConfigError          exit_code = 2; file and dotted key
+  UsageError           exit_code = 2; bad command-line input
+  ScriptError          chunk:line, Lua traceback
+    ScriptTimeout      also TimeoutError
+    ScriptMemoryError  also MemoryError
+    ScriptExit         os.exit(n) from a spell; carries the exit code
+  FeatureDisabled      names the config key that enables the feature
+  SecurityError
+    PathNotAllowed
+    CommandNotAllowed
+    HostNotAllowed
+  ValidationError      a script value of the wrong shape
+```
+
+Every message says what went wrong, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LLMSpellError(Exception):
+    """Base of every error llmspell raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} {self.hint}"
+        return self.message
+
+
+class ConfigError(LLMSpellError):
+    """A configuration file or value is malformed; names the file and the dotted key."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.key = key
+        where = []
+        if self.file:
+            where.append(self.file)
+        if key:
+            where.append(f"key `{key}`")
+        prefix = f"{': '.join(where)}: " if where else ""
+        super().__init__(f"{prefix}{message}", hint=hint)
+
+
+class UsageError(LLMSpellError):
+    """The command line asked for something impossible."""
+
+    exit_code = 2
+
+
+class ScriptError(LLMSpellError):
+    """A spell failed: carries the chunk name, line and Lua traceback."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chunk: str | None = None,
+        line: int | None = None,
+        traceback: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.chunk = chunk
+        self.line = line
+        self.traceback = traceback
+
+
+class ScriptTimeout(ScriptError, TimeoutError):
+    """A spell ran past its wall-clock limit."""
+
+
+class ScriptMemoryError(ScriptError, MemoryError):
+    """A spell allocated past its memory limit."""
+
+
+class ScriptExit(ScriptError):
+    """`os.exit(n)` from a spell: not a failure unless n != 0."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"script called os.exit({code})")
+        self.code = code
+
+
+class FeatureDisabled(LLMSpellError):
+    """A global whose feature is turned off in config was used."""
+
+    def __init__(self, feature: str, key: str) -> None:
+        super().__init__(
+            f"{feature} is disabled. Set `{key} = true` in llmspell.toml to enable it."
+        )
+        self.feature = feature
+        self.key = key
+
+
+class SecurityError(LLMSpellError):
+    """An operation was refused by a security rule."""
+
+
+class PathNotAllowed(SecurityError):
+    """A file path lies outside the allowed roots."""
+
+
+class CommandNotAllowed(SecurityError):
+    """A process or command is not permitted."""
+
+
+class HostNotAllowed(SecurityError):
+    """An outbound address is not permitted."""
+
+
+class ValidationError(LLMSpellError):
+    """A value passed from a script has the wrong shape or type."""
