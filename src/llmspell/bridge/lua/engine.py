@@ -1,0 +1,308 @@
+"""The Lua 5.4 engine: one lupa runtime, sandboxed and limited, hosting llmspell's globals."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from llmspell.bridge.globals.base import Multi, ScriptGlobal, ScriptObject, script_methods
+from llmspell.bridge.lua.convert import Converter
+from llmspell.bridge.lua.errors import from_failure, memory_error, script_error
+from llmspell.bridge.lua.limits import RunLimits
+from llmspell.bridge.lua.sandbox import SecurityLevel
+from llmspell.core.errors import (
+    LLMSpellError,
+    ScriptError,
+    ScriptExit,
+    ScriptTimeout,
+)
+from llmspell.core.output import ConsoleSink, OutputSink
+from llmspell.runtime.script_thread import ScriptThread
+from llmspell.security.paths import PathPolicy
+
+_PRELUDE = (Path(__file__).parent / "prelude.lua").read_text(encoding="utf-8")
+
+
+@dataclass(slots=True, kw_only=True)
+class EngineOptions:
+    security_level: SecurityLevel = "safe"
+    stdlib: str = "standard"
+    allow_process_spawn: bool = False
+    timeout_seconds: float | None = 300.0
+    max_memory_bytes: int | None = 50_000_000
+    paths: PathPolicy = field(default_factory=lambda: PathPolicy.build(allowed_paths=["/tmp"]))
+    module_dirs: tuple[Path, ...] = ()
+
+
+class _StopRun(BaseException):
+    """Unwinds Python frames between nested Lua calls once the run must stop."""
+
+
+def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
+    raise AttributeError("Python attributes are not reachable from a spell")
+
+
+class LuaEngine:
+    """Runs spells; also the `ScriptHost` that globals ask for stack frames and memory."""
+
+    def __init__(
+        self,
+        options: EngineOptions | None = None,
+        *,
+        sink: OutputSink | None = None,
+        script_thread: ScriptThread | None = None,
+    ) -> None:
+        self.options = options or EngineOptions()
+        self.sink = sink or ConsoleSink()
+        self.script_thread = script_thread or ScriptThread()
+        self.limits = RunLimits(timeout_seconds=self.options.timeout_seconds)
+        self._lua = lupa.LuaRuntime(
+            encoding=None,
+            unpack_returned_tuples=True,
+            register_eval=False,
+            register_builtins=False,
+            attribute_filter=_deny_attributes,
+            max_memory=self.options.max_memory_bytes or 0,
+        )
+        self._classes: dict[type, Any] = {}
+        self._depth = 0
+        host = self._lua.table_from(
+            {
+                b"tick": self.limits.tick,
+                b"write_out": self._write_out,
+                b"write_err": self._write_err,
+                b"check_path": self._check_path,
+                b"request_exit": self.limits.request_exit,
+            }
+        )
+        opts = self._lua.table_from(
+            {
+                b"level": self.options.security_level.encode(),
+                b"allow_spawn": self.options.allow_process_spawn,
+                b"stdlib": self.options.stdlib.encode(),
+                b"package_path": self._package_path().encode(),
+            }
+        )
+        prelude = self._lua.execute(_PRELUDE, host, opts, name="=llmspell", mode="t")
+        self._p = prelude
+        self._err = prelude[b"ERR"]
+        self._multi_marker = prelude[b"MULTI"]
+        self._abort = prelude[b"ABORT"]
+        self._make_class = prelude[b"make_class"]
+        self._new_object = prelude[b"new_object"]
+        self._lazy_global = prelude[b"lazy_global"]
+        self._fill = prelude[b"fill"]
+        self._pending: dict[str, tuple[Any, Callable[[], ScriptGlobal]]] = {}
+        self._pack = prelude[b"multi"]
+        self._run = prelude[b"run"]
+        self._compile = prelude[b"compile"]
+        self._frames = prelude[b"frames"]
+        self._arm = prelude[b"arm"]
+        self._disarm = prelude[b"disarm"]
+        self.convert = Converter(self, self._lua.table, self.object_to_lua)
+        self._globals = self._lua.globals()
+
+    # Globals -------------------------------------------------------------------------------
+
+    def install(self, script_global: ScriptGlobal) -> None:
+        """Expose a global under its `name`, methods bound eagerly."""
+        table = self._object_table(script_global, eager=True)
+        self._globals[script_global.name.encode()] = table
+
+    def install_lazy(self, name: str, factory: Callable[[], ScriptGlobal]) -> None:
+        """Expose a global built by `factory` the first time a script touches it.
+
+        Spells that never use a global never pay for importing or building it.
+        """
+        table = self._lazy_global(name.encode(), self._materialize)
+        self._pending[name] = (table, factory)
+        self._globals[name.encode()] = table
+
+    def _materialize(self, name: bytes) -> None:
+        table, factory = self._pending.pop(name.decode())
+        script_global = factory()
+        mt = self._class_metatable(script_global)
+        fields = script_global.script_fields()
+        names = self._lua.table(*[n.encode() for n in script_methods(type(script_global))])
+        self._fill(table, mt, script_global, self.convert.to_lua(fields) if fields else None, names)
+
+    def set_global(self, name: str, value: Any) -> None:
+        self._globals[name.encode()] = self.convert.to_lua(value)
+
+    def get_global(self, name: str) -> Any:
+        return self.convert.to_py(self._globals[name.encode()])
+
+    def global_names(self) -> list[str]:
+        return sorted(k.decode() for k in self._globals if isinstance(k, bytes))
+
+    def object_to_lua(self, obj: ScriptObject) -> Any:
+        return self._object_table(obj, eager=False)
+
+    def _class_metatable(self, obj: ScriptObject) -> Any:
+        cls = type(obj)
+        mt = self._classes.get(cls)
+        if mt is None:
+            methods = {
+                name.encode(): self._bind(fn) for name, fn in script_methods(cls).items()
+            }
+            label = getattr(obj, "name", None) or cls.__name__
+            mt = self._make_class(str(label).encode(), self._lua.table_from(methods))
+            self._classes[cls] = mt
+        return mt
+
+    def _object_table(self, obj: ScriptObject, *, eager: bool) -> Any:
+        cls = type(obj)
+        mt = self._class_metatable(obj)
+        fields = obj.script_fields()
+        fields_table = self.convert.to_lua(fields) if fields else None
+        names = None
+        if eager:
+            names = self._lua.table(*[n.encode() for n in script_methods(cls)])
+        return self._new_object(mt, obj, fields_table, names)
+
+    def _bind(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """The Python half of a script method: convert, call, convert back, report errors."""
+        to_py = self.convert.to_py
+        to_lua = self.convert.to_lua
+        err = self._err
+        multi_marker = self._multi_marker
+        pack = self._pack
+
+        def call(obj: Any, *args: Any) -> Any:
+            try:
+                result = fn(obj, *map(to_py, args))
+                if type(result) is Multi:
+                    return multi_marker, pack(*[to_lua(v) for v in result])
+                return to_lua(result)
+            except LLMSpellError as exc:
+                return err, str(exc).encode()
+            except lupa.LuaMemoryError:
+                return err, str(memory_error(self.options.max_memory_bytes)).encode()
+            except Exception as exc:
+                return err, f"{type(exc).__name__}: {exc}".encode()
+
+        return call
+
+    # Running -------------------------------------------------------------------------------
+
+    def compile(self, code: str | bytes, chunk_name: str) -> Any:
+        """A compiled chunk, or ScriptError for a syntax error."""
+        source = code.encode() if isinstance(code, str) else code
+        compiled = self._compile(source, chunk_name.encode())
+        if isinstance(compiled, tuple):
+            raise script_error(compiled[1].decode(errors="replace"))
+        return compiled
+
+    def execute(
+        self, code: str | bytes, *, chunk_name: str = "=spell", args: Sequence[Any] = ()
+    ) -> list[Any]:
+        """Run a chunk under the limits; its return values, converted to Python."""
+        chunk = self.compile(code, chunk_name)
+        return self._call(chunk, args, top_level=True)
+
+    def call_function(self, fn: Any, args: Iterable[Any]) -> Any:
+        """Call a Lua function from Python (a callback); one result, or Multi for several."""
+        if not self.script_thread.on_script_thread():
+            return self.script_thread.call(self.call_function, fn, tuple(args))
+        results = self._call(fn, tuple(args), top_level=self._depth == 0)
+        if not results:
+            return None
+        if len(results) == 1:
+            return results[0]
+        return Multi(results)
+
+    def _call(self, fn: Any, args: Sequence[Any], *, top_level: bool) -> list[Any]:
+        lua_args = [self.convert.to_lua(a) for a in args]
+        if top_level:
+            self.limits.start()
+            self._arm()
+        self._depth += 1
+        try:
+            outcome = self._run(fn, *lua_args)
+        except lupa.LuaMemoryError:
+            outcome = (False, b"not enough memory")
+        finally:
+            self._depth -= 1
+            if top_level:
+                self.limits.finish()
+                self._disarm()
+        if not isinstance(outcome, tuple):
+            outcome = (outcome,)
+        ok = outcome[0]
+        if ok:
+            return [self.convert.to_py(v) for v in outcome[1:]]
+        payload = outcome[1] if len(outcome) > 1 else None
+        stop = self.limits.stop
+        if stop is not None:
+            if not top_level:
+                raise _StopRun()
+            raise self._stop_error(stop)
+        if payload == self._abort:
+            raise _StopRun()
+        raise from_failure(self.convert.to_py(payload), self.options.max_memory_bytes)
+
+    def _stop_error(self, stop: str) -> BaseException:
+        if stop == "exit":
+            return ScriptExit(self.limits.exit_code)
+        if stop == "interrupt":
+            return KeyboardInterrupt()
+        seconds = self.options.timeout_seconds
+        return ScriptTimeout(
+            f"script timed out after {seconds:g} s (`runtime.script_timeout_seconds`). "
+            "Raise the limit in llmspell.toml or make the spell finish sooner."
+        )
+
+    def interrupt(self) -> None:
+        """Stop the running spell at its next checkpoint (safe from a signal handler)."""
+        self.limits.interrupt()
+
+    # Output and sandbox callbacks ----------------------------------------------------------
+
+    def _write_out(self, data: bytes) -> None:
+        self.sink.write_stdout(data.decode(errors="replace"))
+
+    def _write_err(self, data: bytes) -> None:
+        self.sink.write_stderr(data.decode(errors="replace"))
+
+    def _check_path(self, path: bytes, mode: bytes) -> bytes | None:
+        reason = self.options.paths.refusal(os.fsdecode(path), mode.decode())
+        return reason.encode() if reason else None
+
+    def _package_path(self) -> str:
+        dirs = [*self.options.module_dirs, Path.cwd()]
+        seen: list[str] = []
+        for d in dirs:
+            for pattern in ("?.lua", "?/init.lua"):
+                entry = str(Path(d) / pattern)
+                if entry not in seen:
+                    seen.append(entry)
+        return ";".join(seen)
+
+    # ScriptHost ----------------------------------------------------------------------------
+
+    def write_stdout(self, text: str) -> None:
+        self.sink.write_stdout(text)
+
+    def write_stderr(self, text: str) -> None:
+        self.sink.write_stderr(text)
+
+    def stack_frames(self, max_depth: int = 50, *, with_locals: bool = False) -> list[dict[str, Any]]:
+        frames = self.convert.to_py(self._frames(max_depth, with_locals))
+        return frames if isinstance(frames, list) else []
+
+    def memory_used(self) -> int:
+        return int(self._lua.get_memory_used())
+
+    def memory_limit(self) -> int | None:
+        return self.options.max_memory_bytes or None
+
+    def collect_garbage(self) -> None:
+        self._lua.execute("collectgarbage('collect')")
+
+
+__all__ = ["EngineOptions", "LuaEngine", "ScriptError"]

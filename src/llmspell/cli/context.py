@@ -1,0 +1,38 @@
+"""What the global flags decided, shared by every subcommand."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmspell.config import LoadedConfig
+    from llmspell.core.output import OutputSink
+    from llmspell.runtime import Runtime
+
+log = logging.getLogger("llmspell.config")
+
+
+@dataclass(slots=True, kw_only=True)
+class CliContext:
+    config_path: str | None
+    profile: str | None
+    trace: str
+    output: str
+    _loaded: LoadedConfig | None = field(default=None, repr=False)
+
+    def load(self) -> LoadedConfig:
+        """The configuration, loaded once; its warnings go to the log (stderr)."""
+        if self._loaded is None:
+            from llmspell.config import load_config
+
+            self._loaded = load_config(self.config_path, profile=self.profile)
+            for warning in self._loaded.warnings:
+                log.warning(warning)
+        return self._loaded
+
+    def runtime(self, sink: OutputSink | None = None) -> Runtime:
+        from llmspell.runtime import Runtime
+
+        return Runtime(self.load(), sink=sink)

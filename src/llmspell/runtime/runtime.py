@@ -1,0 +1,229 @@
+"""The composition root: builds every component from config and runs scripts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from llmspell.config import LLMSpellConfig, LoadedConfig, llmspell_home
+from llmspell.core.errors import ScriptError
+from llmspell.core.output import ConsoleSink, OutputSink
+from llmspell.runtime.script_thread import ScriptThread
+from llmspell.security import PathPolicy
+
+if TYPE_CHECKING:
+    from llmspell.bridge.globals.base import ScriptGlobal
+    from llmspell.bridge.lua.engine import LuaEngine
+    from llmspell.diagnostics import DebugLog
+
+log = logging.getLogger("llmspell.runtime")
+
+
+class Runtime:
+    """One configured llmspell: a script engine with its globals and the components behind them.
+
+    Two runtimes in one process share nothing. Use as a context manager, or call `close()`.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        sink: OutputSink | None = None,
+        home: Path | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.config: LLMSpellConfig = loaded.config
+        self.home = home or llmspell_home()
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.sink = sink or ConsoleSink()
+        self.script_thread = ScriptThread()
+        self._engine: LuaEngine | None = None
+        self._debug_log: DebugLog | None = None
+        self._script_dir: Path | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: LLMSpellConfig | LoadedConfig | None = None,
+        *,
+        sink: OutputSink | None = None,
+        home: Path | None = None,
+        cwd: Path | None = None,
+    ) -> Runtime:
+        """A runtime from a config (defaults when None)."""
+        if config is None:
+            config = LLMSpellConfig.build({})
+        if isinstance(config, LLMSpellConfig):
+            config = LoadedConfig(config=config, source=None, profile=None, warnings=[])
+        return cls(config, sink=sink, home=home, cwd=cwd)
+
+    # Components -----------------------------------------------------------------------------
+
+    @property
+    def debug_log(self) -> DebugLog:
+        if self._debug_log is None:
+            self._debug_log = self._build_debug_log()
+        return self._debug_log
+
+    def _build_debug_log(self) -> DebugLog:
+        from llmspell.diagnostics import DebugLog
+
+        cfg = self.config.debug
+        output = cfg.output
+        colored = (
+            output.colored and "NO_COLOR" not in os.environ and sys.stderr.isatty()
+        )
+        file = output.file
+        debug_log = DebugLog(
+            cfg.level,
+            sink=self.sink.write_stderr if output.stdout else None,
+            colored=colored,
+            buffer_size=output.buffer.max_entries if output.buffer.enabled else 0,
+            file=Path(file.path).expanduser() if file else None,
+            file_append=file.append if file else True,
+        )
+        for pattern in cfg.module_filters.enabled:
+            debug_log.filters.add(pattern, True)
+        for pattern in cfg.module_filters.disabled:
+            debug_log.filters.add(pattern, False)
+        return debug_log
+
+    def path_policy(self, script_dir: Path | None = None) -> PathPolicy:
+        """Files a spell may read (its folder, the cwd, allowed paths) and write."""
+        cfg = self.config
+        level = cfg.engines.lua.security_level
+        read_roots: list[Path] = [self.cwd]
+        if script_dir is not None:
+            read_roots.insert(0, script_dir)
+        return PathPolicy.build(
+            allowed_paths=cfg.tools.file_operations.allowed_paths,
+            extra_read_roots=read_roots,
+            read_anywhere=level != "safe" or cfg.runtime.security.allow_file_access,
+            base=self.cwd,
+        )
+
+    def timeout_seconds(self) -> float | None:
+        """The tighter of `runtime.script_timeout_seconds` and `engines.lua.timeout_ms`."""
+        limits = [float(self.config.runtime.script_timeout_seconds)]
+        if self.config.engines.lua.timeout_ms:
+            limits.append(self.config.engines.lua.timeout_ms / 1000)
+        return min(limits)
+
+    def engine(self, script_dir: Path | None = None) -> LuaEngine:
+        """The Lua engine with every global installed, built on first use."""
+        if self._engine is None:
+            self._engine = self._build_engine(script_dir)
+        return self._engine
+
+    def _build_engine(self, script_dir: Path | None) -> LuaEngine:
+        from llmspell.bridge.lua.engine import EngineOptions, LuaEngine
+
+        cfg = self.config
+        paths = self.path_policy(script_dir)
+        options = EngineOptions(
+            security_level=cfg.engines.lua.security_level,
+            stdlib=cfg.engines.lua.stdlib,
+            allow_process_spawn=cfg.runtime.security.allow_process_spawn,
+            timeout_seconds=self.timeout_seconds(),
+            max_memory_bytes=cfg.engines.lua.max_memory_bytes or None,
+            paths=paths,
+            module_dirs=(script_dir,) if script_dir else (),
+        )
+        engine = LuaEngine(options, sink=self.sink, script_thread=self.script_thread)
+        for name, factory in self._global_factories(engine, paths).items():
+            engine.install_lazy(name, factory)
+        return engine
+
+    def _global_factories(
+        self, engine: LuaEngine, paths: PathPolicy
+    ) -> dict[str, Callable[[], ScriptGlobal]]:
+        """Each global's builder; modules are imported only when a spell first uses the global."""
+
+        def json_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.json import JsonGlobal
+
+            return JsonGlobal()
+
+        def logger_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.logger import LoggerGlobal
+
+            return LoggerGlobal()
+
+        def config_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.config import ConfigGlobal
+
+            return ConfigGlobal(self.config, paths=paths, source=self.loaded.source)
+
+        def debug_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.debug import DebugGlobal
+
+            return DebugGlobal(self.debug_log, engine)
+
+        return {
+            "JSON": json_global,
+            "Logger": logger_global,
+            "Config": config_global,
+            "Debug": debug_global,
+        }
+
+    # Running --------------------------------------------------------------------------------
+
+    def run_file(self, path: str | Path, argv: Sequence[str] = ()) -> list[Any]:
+        """Run a spell file with its command-line arguments; its return values."""
+        script = Path(path)
+        try:
+            code = script.read_bytes()
+        except FileNotFoundError:
+            raise ScriptError(f"Script file not found: {path}") from None
+        except IsADirectoryError:
+            raise ScriptError(f"Script path is a directory, not a file: {path}") from None
+        except OSError as exc:
+            raise ScriptError(f"Cannot read script {path}: {exc.strerror}") from None
+        engine = self.engine(script.resolve().parent)
+        self._set_args(engine, str(path), argv)
+        return engine.execute(code, chunk_name=f"@{path}", args=list(argv))
+
+    def run_code(
+        self, code: str, *, chunk_name: str = "=exec", argv: Sequence[str] = ()
+    ) -> list[Any]:
+        """Run inline code (`llmspell exec`); its return values."""
+        engine = self.engine()
+        self._set_args(engine, chunk_name.lstrip("=@"), argv)
+        return engine.execute(code, chunk_name=chunk_name, args=list(argv))
+
+    @staticmethod
+    def _set_args(engine: LuaEngine, script: str, argv: Sequence[str]) -> None:
+        from llmspell.bridge.globals.args import lua_arg_table, parse_script_args
+
+        engine.set_global("ARGS", parse_script_args(script, argv))
+        engine.set_global("arg", lua_arg_table(script, argv))
+
+    def interrupt(self) -> None:
+        if self._engine is not None:
+            self._engine.interrupt()
+
+    # Lifetime -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._debug_log is not None:
+            self._debug_log.close()
+            self._debug_log = None
+        self._engine = None
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
