@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import sys
 from typing import Any
 
@@ -19,6 +17,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else None
     if isinstance(value, bytes):
+        import base64
+
         return {"base64": base64.b64encode(value).decode()}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -39,6 +39,8 @@ def script_value(values: list[Any]) -> Any:
 
 
 def emit_json(document: dict[str, Any]) -> None:
+    import json
+
     click.echo(json.dumps(document, ensure_ascii=False))
 
 
@@ -52,6 +54,8 @@ def render_value(value: Any, output: str) -> None:
 
         Console(soft_wrap=True).print(Pretty(jsonable(value)))
     elif isinstance(value, dict | list):
+        import json
+
         click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
     elif value is not None:
         click.echo(value)

@@ -77,9 +77,7 @@ class Runtime:
 
         cfg = self.config.debug
         output = cfg.output
-        colored = (
-            output.colored and "NO_COLOR" not in os.environ and sys.stderr.isatty()
-        )
+        colored = output.colored and "NO_COLOR" not in os.environ and sys.stderr.isatty()
         file = output.file
         debug_log = DebugLog(
             cfg.level,
@@ -109,13 +107,6 @@ class Runtime:
             base=self.cwd,
         )
 
-    def timeout_seconds(self) -> float | None:
-        """The tighter of `runtime.script_timeout_seconds` and `engines.lua.timeout_ms`."""
-        limits = [float(self.config.runtime.script_timeout_seconds)]
-        if self.config.engines.lua.timeout_ms:
-            limits.append(self.config.engines.lua.timeout_ms / 1000)
-        return min(limits)
-
     def engine(self, script_dir: Path | None = None) -> LuaEngine:
         """The Lua engine with every global installed, built on first use."""
         if self._engine is None:
@@ -131,8 +122,8 @@ class Runtime:
             security_level=cfg.engines.lua.security_level,
             stdlib=cfg.engines.lua.stdlib,
             allow_process_spawn=cfg.runtime.security.allow_process_spawn,
-            timeout_seconds=self.timeout_seconds(),
-            max_memory_bytes=cfg.engines.lua.max_memory_bytes or None,
+            timeout_seconds=cfg.effective_timeout_seconds(),
+            max_memory_bytes=cfg.effective_memory_limit_bytes() or None,
             paths=paths,
             module_dirs=(script_dir,) if script_dir else (),
         )

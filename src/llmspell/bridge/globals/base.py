@@ -20,8 +20,8 @@ exception into a catchable script error carrying the message.
 
 from __future__ import annotations
 
-from types import FunctionType
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any, ClassVar, Protocol
 
 _NOT_METHODS = frozenset({"script_fields", "name"})
@@ -41,7 +41,7 @@ class ScriptGlobal(ScriptObject):
     name: ClassVar[str]
 
 
-class Multi(tuple):  # noqa: SLOT001
+class Multi(tuple):
     """Several return values (`return a, b` in Lua)."""
 
     __slots__ = ()
@@ -81,7 +81,9 @@ class ScriptHost(Protocol):
 
     def write_stderr(self, text: str) -> None: ...
 
-    def stack_frames(self, max_depth: int = 50, *, with_locals: bool = False) -> list[dict[str, Any]]:
+    def stack_frames(
+        self, max_depth: int = 50, *, with_locals: bool = False
+    ) -> list[dict[str, Any]]:
         """Frames of the running script, innermost first: function, source, line, locals."""
         ...
 

@@ -35,7 +35,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k).lower() if isinstance(k, bool) else str(k): _plain(v) for k, v in value.items()}
+        return {
+            str(k).lower() if isinstance(k, bool) else str(k): _plain(v) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -79,9 +81,7 @@ class JsonGlobal(ScriptGlobal):
         if isinstance(text, bytes):
             raise ValidationError("JSON.parse: the text is not valid UTF-8")
         if not isinstance(text, str):
-            raise ValidationError(
-                f"JSON.parse: expected a string, got {type(text).__name__}"
-            )
+            raise ValidationError(f"JSON.parse: expected a string, got {type(text).__name__}")
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ Nesting deeper than `MAX_DEPTH` (usually a cycle) is an error naming the depth.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import math
 from collections.abc import Callable, Mapping
@@ -96,10 +97,8 @@ class Converter:
             kind = type(key)
             if kind is bytes:
                 sequence = False
-                try:
+                with contextlib.suppress(UnicodeDecodeError):
                     key = key.decode()
-                except UnicodeDecodeError:
-                    pass
             elif kind is not int or key <= 0:
                 sequence = False
                 if kind is LuaTable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ class LuaEngine:
                 b"write_err": self._write_err,
                 b"check_path": self._check_path,
                 b"request_exit": self.limits.request_exit,
+                b"run_command": self._run_command,
             }
         )
         opts = self._lua.table_from(
@@ -147,9 +149,7 @@ class LuaEngine:
         cls = type(obj)
         mt = self._classes.get(cls)
         if mt is None:
-            methods = {
-                name.encode(): self._bind(fn) for name, fn in script_methods(cls).items()
-            }
+            methods = {name.encode(): self._bind(fn) for name, fn in script_methods(cls).items()}
             label = getattr(obj, "name", None) or cls.__name__
             mt = self._make_class(str(label).encode(), self._lua.table_from(methods))
             self._classes[cls] = mt
@@ -163,7 +163,7 @@ class LuaEngine:
         names = None
         if eager:
             names = self._lua.table(*[n.encode() for n in script_methods(cls)])
-        return self._new_object(mt, obj, fields_table, names)
+        return self._new_object(mt, obj, fields_table, names, id(obj))
 
     def _bind(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """The Python half of a script method: convert, call, convert back, report errors."""
@@ -233,15 +233,16 @@ class LuaEngine:
                 self._disarm()
         if not isinstance(outcome, tuple):
             outcome = (outcome,)
+        stop = self.limits.stop
+        if stop is not None:
+            # Even a spell that caught the stop (resume of a coroutine, say) ends here.
+            if not top_level:
+                raise _StopRun()
+            raise self._stop_error(stop)
         ok = outcome[0]
         if ok:
             return [self.convert.to_py(v) for v in outcome[1:]]
         payload = outcome[1] if len(outcome) > 1 else None
-        stop = self.limits.stop
-        if stop is not None:
-            if not top_level:
-                raise _StopRun()
-            raise self._stop_error(stop)
         if payload == self._abort:
             raise _StopRun()
         raise from_failure(self.convert.to_py(payload), self.options.max_memory_bytes)
@@ -273,6 +274,28 @@ class LuaEngine:
         reason = self.options.paths.refusal(os.fsdecode(path), mode.decode())
         return reason.encode() if reason else None
 
+    def _run_command(self, command: bytes, stdin: bytes | None) -> tuple[bytes, bytes, int]:
+        """`io.popen` when the sandbox allows it: a shell command, bounded by the deadline."""
+        import subprocess
+
+        remaining = None
+        if self.limits.deadline is not None:
+            remaining = max(0.05, self.limits.deadline - time.monotonic())
+        try:
+            proc = subprocess.run(
+                os.fsdecode(command),
+                shell=True,
+                input=stdin,
+                stdout=subprocess.PIPE,
+                timeout=remaining,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            return exc.stdout or b"", b"signal", 9
+        if proc.returncode < 0:
+            return proc.stdout, b"signal", -proc.returncode
+        return proc.stdout, b"exit", proc.returncode
+
     def _package_path(self) -> str:
         dirs = [*self.options.module_dirs, Path.cwd()]
         seen: list[str] = []
@@ -291,7 +314,9 @@ class LuaEngine:
     def write_stderr(self, text: str) -> None:
         self.sink.write_stderr(text)
 
-    def stack_frames(self, max_depth: int = 50, *, with_locals: bool = False) -> list[dict[str, Any]]:
+    def stack_frames(
+        self, max_depth: int = 50, *, with_locals: bool = False
+    ) -> list[dict[str, Any]]:
         frames = self.convert.to_py(self._frames(max_depth, with_locals))
         return frames if isinstance(frames, list) else []
 

@@ -22,9 +22,7 @@ class RunLimits:
     def start(self) -> None:
         self.stop = None
         self.exit_code = 0
-        self.deadline = (
-            time.monotonic() + self.timeout_seconds if self.timeout_seconds else None
-        )
+        self.deadline = time.monotonic() + self.timeout_seconds if self.timeout_seconds else None
         self.armed = True
 
     def finish(self) -> None:

@@ -51,8 +51,14 @@ local function make_class(name, methods)
   return mt
 end
 
-local function new_object(mt, obj, fields, eager_names)
+-- One table per live Python object (keyed by its id), so `b:add(x) == b` holds for builders.
+local tables_by_id = setmetatable({}, { __mode = "v" })
+
+local function new_object(mt, obj, fields, eager_names, id)
+  local known = tables_by_id[id]
+  if known ~= nil then return known end
   local t = fields or {}
+  tables_by_id[id] = t
   rawset(t, OBJ, obj)
   setmetatable(t, mt)
   if eager_names then
@@ -192,6 +198,59 @@ local function refuse(what, why)
   return function() error(what .. " is not available: " .. why, 2) end
 end
 
+-- lupa's Lua is built without popen; commands run through Python instead, with the same API.
+local function memory_file(data, how, code)
+  local pos = 1
+  local f = {}
+  local function read_one(fmt)
+    if type(fmt) == "number" then
+      if pos > #data then return nil end
+      local s = data:sub(pos, pos + fmt - 1); pos = pos + #s; return s
+    end
+    fmt = (fmt or "l"):gsub("^%*", "")
+    if fmt:sub(1, 1) == "a" then local s = data:sub(pos); pos = #data + 1; return s end
+    if fmt:sub(1, 1) == "n" then
+      local s, e = data:find("^%s*[-+]?[%d%.xXa-fA-FpP]+", pos)
+      if not s then return nil end
+      local n = tonumber(data:sub(s, e)); pos = e + 1; return n
+    end
+    if pos > #data then return nil end
+    local nl = data:find("\n", pos, true)
+    local line = data:sub(pos, nl or #data)
+    pos = (nl or #data) + 1
+    if fmt:sub(1, 1) == "l" then line = line:gsub("\n$", "") end
+    return line
+  end
+  function f:read(...)
+    local n = select("#", ...)
+    if n == 0 then return read_one("l") end
+    local out = {}
+    for i = 1, n do out[i] = read_one((select(i, ...))) end
+    return unpack(out, 1, n)
+  end
+  function f:lines(fmt) return function() return read_one(fmt) end end
+  function f:close() return code == 0 or nil, how, code end
+  function f:flush() return self end
+  function f:write() return nil, "file was opened for reading" end
+  return setmetatable(f, { __name = "FILE*", __tostring = function() return "file (popen)" end })
+end
+
+local function python_popen(cmd, mode)
+  mode = mode or "r"
+  if mode:find("w") then
+    local parts = {}
+    local f = {}
+    function f:write(...) parts[#parts + 1] = join_writes("write", ...); return self end
+    function f:flush() return self end
+    function f:close()
+      local _, how, code = host.run_command(cmd, concat(parts))
+      return code == 0 or nil, how, code
+    end
+    return setmetatable(f, { __name = "FILE*" })
+  end
+  return memory_file(host.run_command(cmd, nil))
+end
+
 local spawn_refusal = level == "safe"
     and "the security level is 'safe'. Set `engines.lua.security_level = \"privileged\"` and "
       .. "`runtime.security.allow_process_spawn = true` in llmspell.toml to allow it"
@@ -267,7 +326,7 @@ if level ~= "unrestricted" then
     stdin = real_io.stdin,
     stdout = stdout,
     stderr = stderr,
-    popen = offers_spawn and real_io.popen or refuse("io.popen", spawn_refusal),
+    popen = offers_spawn and python_popen or refuse("io.popen", spawn_refusal),
   }
   os_t = {
     clock = real_os.clock,
@@ -298,7 +357,7 @@ else
   io_t = setmetatable({ write = function(...)
     if current_output == stdout then write_out(join_writes("write", ...)); return stdout end
     return current_output:write(...)
-  end, stdout = stdout, stderr = stderr }, { __index = real_io })
+  end, stdout = stdout, stderr = stderr, popen = python_popen }, { __index = real_io })
   os_t = setmetatable({}, { __index = real_os })
   if not opts.allow_spawn then
     io_t.popen = refuse("io.popen", spawn_refusal)

@@ -12,15 +12,23 @@ SecurityLevel = Literal["safe", "privileged", "unrestricted"]
 # name -> (safe, privileged, unrestricted, reason)
 STDLIB_POLICY: dict[str, tuple[str, str, str, str]] = {
     "os.date os.time os.clock os.difftime os.getenv os.tmpname": (
-        "yes", "yes", "yes", "read-only facts about time and environment",
+        "yes",
+        "yes",
+        "yes",
+        "read-only facts about time and environment",
     ),
     "os.exit": ("ends the run", "ends the run", "ends the run", "flushes output first"),
     "os.execute io.popen": (
-        "no", "if allow_process_spawn", "if allow_process_spawn",
+        "no",
+        "if allow_process_spawn",
+        "if allow_process_spawn",
         "spawning processes escapes every other rule",
     ),
     "os.remove os.rename": (
-        "inside allowed paths", "inside allowed paths", "yes", "deletes are writes",
+        "inside allowed paths",
+        "inside allowed paths",
+        "yes",
+        "deletes are writes",
     ),
     "os.setlocale": ("query only", "query only", "yes", "the locale is process-wide"),
     "io.open io.lines io.input io.output loadfile dofile require": (
@@ -32,10 +40,15 @@ STDLIB_POLICY: dict[str, tuple[str, str, str, str]] = {
     "load": ("text chunks", "text chunks", "text and binary", "binary chunks can crash the VM"),
     "string.dump": ("no", "no", "yes", "only useful with binary chunks"),
     "package.loadlib package.cpath (C modules)": (
-        "no", "no", "yes", "native code bypasses the sandbox",
+        "no",
+        "no",
+        "yes",
+        "native code bypasses the sandbox",
     ),
     "debug": (
-        "no", "traceback only", "all but sethook",
+        "no",
+        "traceback only",
+        "all but sethook",
         "debug reaches into other functions' locals; the hook enforces the time limit",
     ),
 }

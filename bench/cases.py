@@ -1,0 +1,153 @@
+"""The benchmark cases; each returns Figures comparing a measurement with its SPEC §3 budget."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(slots=True, kw_only=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    budget: float
+    budget_kind: str  # "max" or "min"
+    baseline: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.budget if self.budget_kind == "max" else self.value >= self.budget
+
+    @property
+    def measured_text(self) -> str:
+        return f"{self.value:,.2f} {self.unit}"
+
+    @property
+    def budget_text(self) -> str:
+        sign = "<=" if self.budget_kind == "max" else ">="
+        return (
+            f"{sign} {self.budget:,.0f} {self.unit}"
+            if self.budget >= 100
+            else (f"{sign} {self.budget:g} {self.unit}")
+        )
+
+    @property
+    def baseline_text(self) -> str:
+        return self.baseline or "-"
+
+    @property
+    def verdict(self) -> str:
+        return "ok" if self.ok else "OVER BUDGET"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "budget": self.budget,
+            "budget_kind": self.budget_kind,
+            "baseline": self.baseline,
+            "ok": self.ok,
+        }
+
+
+def _llmspell() -> str:
+    found = shutil.which("llmspell", path=str(Path(sys.executable).parent))
+    return found or "llmspell"
+
+
+def _clean_env(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMSPELL_")}
+    env["LLMSPELL_HOME"] = home
+    return env
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} exited {proc.returncode}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def startup(*, quick: bool) -> list[Figure]:
+    """`llmspell exec 'print(1)'` against `python -c pass`, interleaved so noise hits both."""
+    runs = 7 if quick else 21
+    with tempfile.TemporaryDirectory() as home:
+        env = _clean_env(home)
+        base_cmd = [sys.executable, "-c", "pass"]
+        ours_cmd = [_llmspell(), "exec", "print(1)"]
+        _run_measured(ours_cmd, env)  # warm the file cache and bytecode
+        base, ours, rss = [], [], []
+        for _ in range(runs):
+            t, _ = _run_measured(base_cmd, env)
+            base.append(t)
+            t, peak = _run_measured(ours_cmd, env)
+            ours.append(t)
+            rss.append(peak)
+    base_ms = statistics.median(base) * 1000
+    ours_ms = statistics.median(ours) * 1000
+    return [
+        Figure(
+            name="exec 'print(1)' wall time / python -c pass",
+            value=ours_ms / base_ms,
+            unit="x",
+            budget=8,
+            budget_kind="max",
+            baseline=f"{ours_ms:.1f} ms vs {base_ms:.1f} ms",
+        ),
+        Figure(
+            name="exec 'print(1)' peak RSS",
+            value=max(rss) / 1e6,
+            unit="MB",
+            budget=45,
+            budget_kind="max",
+        ),
+    ]
+
+
+def _lua_rate(code_body: str, n: int) -> float:
+    """Iterations per second of `code_body` inside a Lua for-loop, in a fresh runtime."""
+    from llmspell.core.output import CaptureSink
+    from llmspell.runtime import Runtime
+
+    with Runtime.from_config(sink=CaptureSink()) as runtime:
+        runtime.run_code(f"for i = 1, 10 do {code_body} end")  # build lazy globals first
+        started = time.perf_counter()
+        runtime.run_code(f"for i = 1, {n} do {code_body} end")
+        elapsed = time.perf_counter() - started
+    return n / elapsed
+
+
+def global_call_rate(*, quick: bool) -> list[Figure]:
+    n = 100_000 if quick else 400_000
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["LLMSPELL_HOME"] = home
+        rate = max(_lua_rate("JSON.stringify({a = 1})", n) for _ in range(3))
+        lua_only = max(_lua_rate("local s = tostring(i)", n) for _ in range(3))
+    return [
+        Figure(
+            name="JSON.stringify{a=1} from Lua",
+            value=rate,
+            unit="calls/s",
+            budget=200_000,
+            budget_kind="min",
+            baseline=f"pure-Lua tostring(i): {lua_only:,.0f}/s",
+        )
+    ]
+
+
+ALL_CASES: list[Callable[..., list[Figure]]] = [startup, global_call_rate]

@@ -1,0 +1,134 @@
+"""`[rag]`: vector storage, embeddings, chunking and caches for retrieval."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from llmspell.config.section import ConfigProblem, Field, Section
+
+DistanceMetric = Literal["cosine", "euclidean", "innerproduct"]
+ChunkingStrategy = Literal["sliding_window", "semantic", "sentence"]
+VectorBackend = Literal["hnsw"]
+
+
+class HnswConfig(Section):
+    """`[rag.vector_storage.hnsw]`: the HNSW index."""
+
+    m: int = Field(
+        default=16, ge=2, description="Links per node; more: better recall, more memory."
+    )
+    ef_construction: int = Field(
+        default=200, gt=0, description="Candidate list size while building."
+    )
+    ef_search: int = Field(default=50, gt=0, description="Candidate list size while searching.")
+    max_elements: int = Field(default=1_000_000, gt=0, description="Capacity of one index.")
+    seed: int | None = Field(default=None, description="Random seed for reproducible indexes.")
+    metric: DistanceMetric = Field(
+        default="cosine",
+        values={"inner_product": "innerproduct", "dot": "innerproduct", "l2": "euclidean"},
+        description="Distance: cosine, euclidean or innerproduct.",
+    )
+    allow_replace_deleted: bool = Field(default=True, description="Reuse slots of deleted vectors.")
+    num_threads: int | None = Field(
+        default=None, gt=0, description="Threads for batch inserts; unset: one per core."
+    )
+    nb_layers: int | None = Field(
+        default=None, gt=0, description="Maximum graph layers; unset: derived from max_elements."
+    )
+    parallel_batch_size: int = Field(
+        default=128, gt=0, description="Vectors per parallel insert batch."
+    )
+    enable_mmap: bool = Field(
+        default=False, description="Memory-map saved indexes instead of loading."
+    )
+    mmap_sync_interval: int = Field(default=60, ge=0, description="Seconds between mmap flushes.")
+
+
+class VectorStorageConfig(Section):
+    """`[rag.vector_storage]`: where vectors live."""
+
+    dimensions: int = Field(
+        default=384, gt=0, description="Vector size; must match the embedding model."
+    )
+    backend: VectorBackend = Field(default="hnsw", description="Index type (only `hnsw`).")
+    persistence_path: str | None = Field(
+        default=None,
+        description="Directory for saved indexes; unset: `<llmspell home>/rag`.",
+        example='"./data/rag/vectors"',
+    )
+    max_memory_mb: int = Field(default=500, gt=0, description="Memory budget for loaded indexes.")
+    hnsw: HnswConfig = Field(default_factory=HnswConfig, description="HNSW parameters.")
+
+
+class EmbeddingConfig(Section):
+    """`[rag.embedding]`: how text becomes vectors."""
+
+    default_provider: str = Field(
+        default="openai",
+        description="Provider (a `[providers]` name or vendor) used for embeddings.",
+    )
+    model: str | None = Field(
+        default=None,
+        description="Embedding model; unset: the provider's default embedding model.",
+        example='"text-embedding-3-small"',
+    )
+    cache_enabled: bool = Field(default=True, description="Cache embeddings of repeated texts.")
+    cache_size: int = Field(default=10_000, ge=0, description="Embeddings kept in the cache.")
+    cache_ttl_seconds: int = Field(
+        default=3600, ge=0, description="Cache entry lifetime; 0: forever."
+    )
+    batch_size: int = Field(default=32, gt=0, description="Texts per embedding request.")
+    timeout_seconds: int = Field(default=30, gt=0, description="Per-request timeout.")
+    max_retries: int = Field(default=3, ge=0, description="Retries for failed requests.")
+
+
+class ChunkingConfig(Section):
+    """`[rag.chunking]`: how documents are split before embedding."""
+
+    strategy: ChunkingStrategy = Field(
+        default="sliding_window", description="sliding_window, semantic or sentence."
+    )
+    chunk_size: int = Field(default=512, gt=0, description="Target chunk size in tokens.")
+    overlap: int = Field(default=64, ge=0, description="Tokens shared by neighbouring chunks.")
+    max_chunk_size: int = Field(default=2048, gt=0, description="Hard upper bound per chunk.")
+    min_chunk_size: int = Field(
+        default=100, ge=0, description="Smaller trailing chunks are merged."
+    )
+
+    def check(self) -> None:
+        if self.overlap >= self.chunk_size:
+            raise ConfigProblem(
+                "overlap",
+                f"must be less than chunk_size ({self.chunk_size}), got {self.overlap}",
+            )
+        if self.min_chunk_size > self.max_chunk_size:
+            raise ConfigProblem(
+                "min_chunk_size",
+                f"must not exceed max_chunk_size ({self.max_chunk_size}), "
+                f"got {self.min_chunk_size}",
+            )
+
+
+class RagCacheConfig(Section):
+    """`[rag.cache]`: search and document caches."""
+
+    search_cache_enabled: bool = Field(default=True, description="Cache search results.")
+    search_cache_size: int = Field(default=1000, ge=0, description="Searches kept.")
+    search_cache_ttl_seconds: int = Field(default=300, ge=0, description="Search cache lifetime.")
+    document_cache_enabled: bool = Field(default=True, description="Cache parsed documents.")
+    document_cache_size_mb: int = Field(default=100, ge=0, description="Document cache budget.")
+
+
+class RagConfig(Section):
+    """`[rag]`: retrieval-augmented generation; the `RAG` global needs `enabled = true`."""
+
+    enabled: bool = Field(
+        default=False, description="Turn RAG on (the `RAG` global and `llmspell rag`)."
+    )
+    multi_tenant: bool = Field(default=False, description="Keep each tenant's vectors apart.")
+    vector_storage: VectorStorageConfig = Field(
+        default_factory=VectorStorageConfig, description="Vector storage."
+    )
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig, description="Embeddings.")
+    chunking: ChunkingConfig = Field(default_factory=ChunkingConfig, description="Chunking.")
+    cache: RagCacheConfig = Field(default_factory=RagCacheConfig, description="Caches.")
