@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/llmspell run examples/demo.lua -- --name demo --repeat 3 hello
+	@echo "--- a runaway spell, stopped by a 1-second limit (exit code 1 expected):"
+	@LLMSPELL_SCRIPT_TIMEOUT_SECONDS=1 $(BIN)/llmspell run examples/runaway.lua; \
+		test $$? -eq 1 && echo "--- the timeout was caught"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -79,6 +79,7 @@ class LuaEngine:
                 b"write_err": self._write_err,
                 b"check_path": self._check_path,
                 b"request_exit": self.limits.request_exit,
+                b"note_stop": self.limits.note_stop,
                 b"run_command": self._run_command,
             }
         )
@@ -252,10 +253,14 @@ class LuaEngine:
             return ScriptExit(self.limits.exit_code)
         if stop == "interrupt":
             return KeyboardInterrupt()
-        seconds = self.options.timeout_seconds
+        seconds = self.options.timeout_seconds or 0
+        chunk, line = self.limits.stop_chunk, self.limits.stop_line
+        where = f"{chunk}:{line}: " if chunk else ""
         return ScriptTimeout(
-            f"script timed out after {seconds:g} s (`runtime.script_timeout_seconds`). "
-            "Raise the limit in llmspell.toml or make the spell finish sooner."
+            f"{where}script timed out after {seconds:g} s (`runtime.script_timeout_seconds`). "
+            "Raise the limit in llmspell.toml or make the spell finish sooner.",
+            chunk=chunk,
+            line=line,
         )
 
     def interrupt(self) -> None:

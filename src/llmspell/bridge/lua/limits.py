@@ -18,10 +18,14 @@ class RunLimits:
     armed: bool = False
     stop: StopReason | None = None
     exit_code: int = 0
+    stop_chunk: str | None = None
+    stop_line: int | None = None
 
     def start(self) -> None:
         self.stop = None
         self.exit_code = 0
+        self.stop_chunk = None
+        self.stop_line = None
         self.deadline = time.monotonic() + self.timeout_seconds if self.timeout_seconds else None
         self.armed = True
 
@@ -38,6 +42,12 @@ class RunLimits:
             self.stop = "timeout"
             return True
         return False
+
+    def note_stop(self, chunk: bytes, line: int) -> None:
+        """Where the spell was when it was stopped (first report wins)."""
+        if self.stop_chunk is None and line is not None and line > 0:
+            self.stop_chunk = chunk.decode(errors="replace")
+            self.stop_line = line
 
     def request_exit(self, code: int) -> None:
         self.stop = "exit"

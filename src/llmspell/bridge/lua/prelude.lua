@@ -102,8 +102,11 @@ end
 -- Once it must, the hook fires on every instruction so `pcall` cannot swallow the stop.
 ---------------------------------------------------------------------------------------------
 local HOOK_COUNT = 1000
+local note_stop = host.note_stop
 local function hook()
   if tick() then
+    local info = getinfo(2, "Sl")
+    if info then note_stop(info.short_src, info.currentline) end
     sethook(hook, "", 1)
     error(ABORT, 0)
   end
