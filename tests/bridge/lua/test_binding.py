@@ -129,8 +129,8 @@ def test_callback_error_surfaces_as_catchable_error(lua, sample):
 def test_callbacks_from_a_worker_thread_run_on_the_script_thread(lua, sample):
     result, callback_thread = lua.execute(
         "local seen\n"
-        "local r = Sample.call_from_thread(function(v) seen = Sample.thread() return v * 2 end, 21)\n"
-        "return r, seen"
+        "local function double(v) seen = Sample.thread() return v * 2 end\n"
+        "return Sample.call_from_thread(double, 21), seen"
     )
     assert result == 42
     assert callback_thread == threading.get_ident()
