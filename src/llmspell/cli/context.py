@@ -20,6 +20,7 @@ class CliContext:
     profile: str | None
     trace: str
     output: str
+    engine: str = "lua"
     _loaded: LoadedConfig | None = field(default=None, repr=False)
 
     def load(self) -> LoadedConfig:

@@ -75,10 +75,24 @@ class LazyGroup(click.Group):
     show_default=True,
     help="How results are printed on stdout.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["lua"], case_sensitive=False),
+    default="lua",
+    show_default=True,
+    envvar="LLMSPELL_ENGINE",
+    show_envvar=True,
+    help="Script engine for run, exec and repl.",
+)
 @click.version_option(package_name="llmspell", prog_name="llmspell", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
-    ctx: click.Context, config_path: str | None, profile: str | None, trace: str, output: str
+    ctx: click.Context,
+    config_path: str | None,
+    profile: str | None,
+    trace: str,
+    output: str,
+    engine: str,
 ) -> None:
     """llmspell: script LLM applications in Lua.
 
@@ -91,7 +105,11 @@ def cli(
     """
     configure_logging(trace)
     ctx.obj = CliContext(
-        config_path=config_path, profile=profile, trace=trace.lower(), output=output.lower()
+        config_path=config_path,
+        profile=profile,
+        trace=trace.lower(),
+        output=output.lower(),
+        engine=engine.lower(),
     )
 
 
@@ -151,13 +169,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _output_mode(args: list[str]) -> str:
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
+    """The root `--output` value, read ahead of click so errors before parsing can honour it.
+
+    Only the global options before the subcommand count: after it, `--output` belongs to the
+    subcommand or to the spell (`llmspell run x.lua --output json` passes it to the spell).
+    """
+    takes_value = {
+        name
+        for param in cli.params
+        if isinstance(param, click.Option) and not param.is_flag
+        for name in param.opts
+    }
+    i = 0
+    while i < len(args):
+        arg = args[i]
         if arg.startswith("--output="):
             return arg.split("=", 1)[1].lower()
-        if arg == "--output" and i + 1 < len(args):
-            return args[i + 1].lower()
+        if arg == "--output":
+            return args[i + 1].lower() if i + 1 < len(args) else "text"
+        if arg == "--" or not arg.startswith("-"):
+            break
+        i += 2 if arg in takes_value else 1
     return "text"
 
 

@@ -177,6 +177,8 @@ class Runtime:
             raise ScriptError(f"Script path is a directory, not a file: {path}") from None
         except OSError as exc:
             raise ScriptError(f"Cannot read script {path}: {exc.strerror}") from None
+        if code.startswith(b"#"):
+            code = b"--" + code  # a shebang line, as standalone Lua skips it
         engine = self.engine(script.resolve().parent)
         self._set_args(engine, str(path), argv)
         return engine.execute(code, chunk_name=f"@{path}", args=list(argv))

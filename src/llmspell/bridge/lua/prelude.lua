@@ -380,6 +380,8 @@ end
 
 io = io_t
 os = os_t
+-- lupa's helper table would let a spell reach Python objects and handlers.
+python = nil
 _G.print = print
 
 if level ~= "unrestricted" then
