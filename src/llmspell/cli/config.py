@@ -35,8 +35,12 @@ def init(output_file: str, force: bool) -> None:
         raise click.UsageError(f"{target} already exists; pass --force to overwrite it.")
     text = default_config_toml()
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise click.FileError(str(target), hint=exc.strerror or str(exc)) from exc
     click.echo(f"Wrote {target}", err=True)
 
 
@@ -66,7 +70,9 @@ def _validate(ctx: CliContext, file: str | None, script: str | None) -> None:
 
 
 @config.command(name="validate")
-@click.option("-f", "--file", type=click.Path(dir_okay=False), help="Config file to check.")
+@click.option(
+    "-f", "--file", type=click.Path(dir_okay=False, exists=True), help="Config file to check."
+)
 @click.pass_obj
 def config_validate(ctx: CliContext, file: str | None) -> None:
     """Check a config file: exit 0 when valid, 2 with the file and key when not."""

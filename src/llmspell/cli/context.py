@@ -18,19 +18,28 @@ log = logging.getLogger("llmspell.config")
 class CliContext:
     config_path: str | None
     profile: str | None
-    trace: str
+    #: `--trace` (or LLMSPELL_TRACE); None: the config's `logging.level` decides.
+    trace: str | None
     output: str
     engine: str = "lua"
     _loaded: LoadedConfig | None = field(default=None, repr=False)
 
     def load(self) -> LoadedConfig:
-        """The configuration, loaded once; its warnings go to the log (stderr)."""
+        """The configuration, loaded once; its warnings go to the log (stderr).
+
+        Warnings are logged before the file's own `logging.level` applies: a config file
+        cannot silence the report of its own unknown keys (only `--trace` can).
+        """
         if self._loaded is None:
             from llmspell.config import load_config
 
             self._loaded = load_config(self.config_path, profile=self.profile)
             for warning in self._loaded.warnings:
                 log.warning(warning)
+            if self.trace is None:
+                from llmspell.cli.main import configure_logging
+
+                configure_logging(self._loaded.config.logging.level)
         return self._loaded
 
     def runtime(self, sink: OutputSink | None = None) -> Runtime:

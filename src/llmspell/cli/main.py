@@ -62,11 +62,10 @@ class LazyGroup(click.Group):
 @click.option(
     "--trace",
     type=click.Choice(TRACE_LEVELS, case_sensitive=False),
-    default="warn",
-    show_default=True,
     envvar="LLMSPELL_TRACE",
     show_envvar=True,
-    help="Log level of llmspell's own log, written to stderr.",
+    help="Log level of llmspell's own log, written to stderr "
+    "(default: `logging.level` from the configuration, else warn).",
 )
 @click.option(
     "--output",
@@ -90,7 +89,7 @@ def cli(
     ctx: click.Context,
     config_path: str | None,
     profile: str | None,
-    trace: str,
+    trace: str | None,
     output: str,
     engine: str,
 ) -> None:
@@ -103,11 +102,11 @@ def cli(
     llmspell exec 'print(JSON.stringify({hello = "world"}))'
     llmspell repl
     """
-    configure_logging(trace)
+    configure_logging(trace or "warn")
     ctx.obj = CliContext(
         config_path=config_path,
         profile=profile,
-        trace=trace.lower(),
+        trace=trace.lower() if trace else None,
         output=output.lower(),
         engine=engine.lower(),
     )
@@ -151,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Interrupted.", err=True)
         return 130
     except ScriptExit as exc:
         return exc.code

@@ -49,10 +49,12 @@ def render_value(value: Any, output: str) -> None:
     if output == "json":
         emit_json(jsonable(value) if isinstance(value, dict) else {"result": jsonable(value)})
     elif output == "pretty":
-        from rich.console import Console
-        from rich.pretty import Pretty
+        import json
 
-        Console(soft_wrap=True).print(Pretty(jsonable(value)))
+        from rich.console import Console
+        from rich.json import JSON
+
+        Console(soft_wrap=True).print(JSON(json.dumps(jsonable(value), ensure_ascii=False)))
     elif isinstance(value, dict | list):
         import json
 

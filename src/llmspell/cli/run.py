@@ -20,7 +20,7 @@ from llmspell.cli.output import (
     script_value,
 )
 from llmspell.core.errors import LLMSpellError, ScriptExit
-from llmspell.core.output import CaptureSink
+from llmspell.core.output import CaptureSink, ConsoleSink
 from llmspell.runtime import Runtime
 
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
@@ -45,6 +45,13 @@ def _interruptible(runtime: Runtime) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+class _StdoutCapture(CaptureSink):
+    """JSON mode: stdout goes into the document; stderr (logs, io.stderr) still reaches stderr."""
+
+    def write_stderr(self, text: str) -> None:
+        ConsoleSink().write_stderr(text)
+
+
 def _execute(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None:
     if ctx.output == "json":
         _execute_json(ctx, call)
@@ -58,7 +65,7 @@ def _execute(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None:
 
 def _execute_json(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None:
     """One JSON document on stdout, whatever happens; printed output is captured into it."""
-    sink = CaptureSink()
+    sink = _StdoutCapture()
     started = time.perf_counter()
     document: dict[str, Any]
     exit_code = 0

@@ -152,7 +152,7 @@ def _scalar_type(value: Any) -> str:
 def _key(key: Any) -> str:
     if isinstance(key, str):
         return key if key.isidentifier() and key.isascii() else f'["{key}"]'
-    return f"[{_scalar(key) if _is_scalar(key) else key!r}]"
+    return f"[{_scalar(key)}]" if _is_scalar(key) else f"[{key!r}]"
 
 
 def _key_order(key: Any) -> tuple[int, float, str]:

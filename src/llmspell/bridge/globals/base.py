@@ -53,6 +53,23 @@ class ScriptFunction(Protocol):
     def __call__(self, *args: Any) -> Any: ...
 
 
+def script_type(value: Any) -> str:
+    """A converted value's type as a script names it, for messages: nil, number, table, ..."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict | list):
+        return "table"
+    if callable(value):
+        return "function"
+    return type(value).__name__
+
+
 _methods_cache: dict[type, dict[str, Callable[..., Any]]] = {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from llmspell.bridge.globals.base import ScriptGlobal, ScriptHost, ScriptObject
+from llmspell.bridge.globals.base import ScriptGlobal, ScriptHost, ScriptObject, script_type
 from llmspell.core import ValidationError
 from llmspell.diagnostics import (
     LEVEL_CHOICES,
@@ -184,7 +184,7 @@ class DebugGlobal(ScriptGlobal):
             return StackOptions.for_level(self._log.level)
         if not isinstance(opts, dict):
             raise ValidationError(
-                f"Debug.stackTrace options must be a table, got {_kind(opts)}; "
+                f"Debug.stackTrace options must be a table, got {script_type(opts)}; "
                 "accepted keys: max_depth, capture_locals, include_source."
             )
         base = StackOptions()
@@ -225,7 +225,7 @@ def _truthy(value: Any) -> bool:
 
 def _string(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise ValidationError(f"{what} must be a string, got {_kind(value)}.")
+        raise ValidationError(f"{what} must be a string, got {script_type(value)}.")
     return value
 
 
@@ -233,7 +233,7 @@ def _int(value: Any, what: str) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError(f"{what} must be a whole number, got {_kind(value)}.")
+        raise ValidationError(f"{what} must be a whole number, got {script_type(value)}.")
     return value
 
 
@@ -242,9 +242,9 @@ def _dump_options(opts: Any) -> DumpOptions:
         return DumpOptions()
     if not isinstance(opts, dict):
         raise ValidationError(
-            f"Debug.dumpWithOptions options must be a table, got {_kind(opts)}; accepted keys: "
-            "max_depth, indent_size, max_string_length, max_array_elements, max_table_pairs, "
-            "show_types, show_addresses, compact_mode."
+            f"Debug.dumpWithOptions options must be a table, got {script_type(opts)}; "
+            "accepted keys: max_depth, indent_size, max_string_length, max_array_elements, "
+            "max_table_pairs, show_types, show_addresses, compact_mode."
         )
     ints = {"max_depth": "max_depth", "indent_size": "indent_size"}
     ints |= {"max_string_length": "max_string_length", "max_array_elements": "max_items"}
@@ -254,15 +254,3 @@ def _dump_options(opts: Any) -> DumpOptions:
         if key in opts:
             changes[field] = _truthy(opts[key])
     return dataclasses.replace(DumpOptions(), **changes)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "table" if isinstance(value, dict | list) else type(value).__name__

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from llmspell.bridge.globals.base import ScriptGlobal, ScriptObject
+from llmspell.bridge.globals.base import ScriptGlobal, ScriptObject, script_type
 from llmspell.core.errors import ValidationError
 
 _compact = json.JSONEncoder(
@@ -76,12 +76,12 @@ def _options(opts: Any) -> tuple[int | None, bool]:
 class JsonGlobal(ScriptGlobal):
     name = "JSON"
 
-    def parse(self, text: Any) -> Any:
+    def parse(self, text: Any = None) -> Any:
         """Decode a JSON text; null becomes nil."""
         if isinstance(text, bytes):
             raise ValidationError("JSON.parse: the text is not valid UTF-8")
         if not isinstance(text, str):
-            raise ValidationError(f"JSON.parse: expected a string, got {type(text).__name__}")
+            raise ValidationError(f"JSON.parse: expected a string, got {script_type(text)}")
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -89,7 +89,7 @@ class JsonGlobal(ScriptGlobal):
                 f"JSON parse error at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
 
-    def stringify(self, value: Any, opts: Any = None) -> str:
+    def stringify(self, value: Any = None, opts: Any = None) -> str:
         """Encode a value; keys sorted, compact unless asked to be pretty."""
         if opts is None:
             try:

@@ -13,7 +13,12 @@ import lupa.lua54 as lupa
 
 from llmspell.bridge.globals.base import Multi, ScriptGlobal, ScriptObject, script_methods
 from llmspell.bridge.lua.convert import Converter
-from llmspell.bridge.lua.errors import from_failure, memory_error, script_error
+from llmspell.bridge.lua.errors import (
+    from_failure,
+    memory_error,
+    restore_chunk_name,
+    script_error,
+)
 from llmspell.bridge.lua.limits import RunLimits
 from llmspell.bridge.lua.sandbox import SecurityLevel
 from llmspell.core.errors import (
@@ -196,7 +201,9 @@ class LuaEngine:
         source = code.encode() if isinstance(code, str) else code
         compiled = self._compile(source, chunk_name.encode())
         if isinstance(compiled, tuple):
-            raise script_error(compiled[1].decode(errors="replace"))
+            error = script_error(compiled[1].decode(errors="replace"))
+            restore_chunk_name(error, chunk_name)
+            raise error
         return compiled
 
     def execute(
@@ -204,7 +211,11 @@ class LuaEngine:
     ) -> list[Any]:
         """Run a chunk under the limits; its return values, converted to Python."""
         chunk = self.compile(code, chunk_name)
-        return self._call(chunk, args, top_level=True)
+        try:
+            return self._call(chunk, args, top_level=True)
+        except ScriptError as exc:
+            restore_chunk_name(exc, chunk_name)
+            raise
 
     def call_function(self, fn: Any, args: Iterable[Any]) -> Any:
         """Call a Lua function from Python (a callback); one result, or Multi for several."""

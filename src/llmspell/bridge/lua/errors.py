@@ -38,6 +38,20 @@ def script_error(message: str, traceback: str = "") -> ScriptError:
     return ScriptError(message, traceback=tb or None)
 
 
+def restore_chunk_name(error: ScriptError, chunk_name: str) -> None:
+    """Lua shortens a long chunk name to `...<tail>`; give the error the spell's full path back."""
+    full = chunk_name[1:] if chunk_name[:1] in ("@", "=") else chunk_name
+    short = error.chunk
+    if not short or short == full or not short.startswith("...") or not full.endswith(short[3:]):
+        return
+    error.chunk = full
+    if error.message.startswith(f"{short}:"):
+        error.message = full + error.message[len(short) :]
+        error.args = (error.message,)
+    if error.traceback:
+        error.traceback = error.traceback.replace(f"{short}:", f"{full}:")
+
+
 def from_failure(payload: Any, memory_limit: int | None) -> BaseException:
     """The exception for what the prelude's error handler returned."""
     if isinstance(payload, dict):
