@@ -121,6 +121,19 @@ def test_ctrl_c_stops_a_running_spell_with_exit_code_130(tmp_path):
     assert "Traceback" not in stderr
 
 
+def test_ctrl_c_in_json_mode_still_writes_one_document(tmp_path):
+    proc = start(
+        "--output", "json", "exec", 'io.stderr:write("ready\\n") while true do end', cwd=tmp_path
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == "ready\n"
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    document = json.loads(stdout)
+    assert document["status"] == "interrupted"
+
+
 def test_the_return_value_is_not_printed_in_text_mode(cli):
     result = cli("exec", 'print("side") return 42')
     assert result.code == 0

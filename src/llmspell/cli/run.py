@@ -79,6 +79,10 @@ def _execute_json(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None
             document = error_document(exc)
             exit_code = exc.exit_code
             render_error(exc, "text")
+        except KeyboardInterrupt:
+            document = {"status": "interrupted"}
+            exit_code = 130
+            click.echo("Interrupted.", err=True)
     document["output"] = sink.stdout_text
     document["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
     emit_json(document)

@@ -269,19 +269,35 @@ class LLMSpellConfig(Section):
                 "[engines.<name>] table",
             )
 
+    def timeout_setting(self) -> tuple[float, str]:
+        """The wall-time limit of one spell and the key that sets it (the tightest of three)."""
+        limits = [(float(self.runtime.script_timeout_seconds), "runtime.script_timeout_seconds")]
+        for millis, key in (
+            (self.engines.lua.timeout_ms, "engines.lua.timeout_ms"),
+            (self.runtime.security.max_execution_time_ms, "runtime.security.max_execution_time_ms"),
+        ):
+            if millis:
+                limits.append((millis / 1000, key))
+        return min(limits, key=lambda limit: limit[0])
+
+    def memory_setting(self) -> tuple[int, str]:
+        """The Lua memory limit (0: none) and the key that sets it (the tighter of two)."""
+        limits = [
+            (limit, key)
+            for limit, key in (
+                (self.engines.lua.max_memory_bytes, "engines.lua.max_memory_bytes"),
+                (self.runtime.security.max_memory_bytes, "runtime.security.max_memory_bytes"),
+            )
+            if limit
+        ]
+        if not limits:
+            return 0, "engines.lua.max_memory_bytes"
+        return min(limits, key=lambda limit: limit[0])
+
     def effective_timeout_seconds(self) -> float:
         """The wall-time limit of one spell: the tightest of the three time settings."""
-        limits = [float(self.runtime.script_timeout_seconds)]
-        for millis in (self.engines.lua.timeout_ms, self.runtime.security.max_execution_time_ms):
-            if millis:
-                limits.append(millis / 1000)
-        return min(limits)
+        return self.timeout_setting()[0]
 
     def effective_memory_limit_bytes(self) -> int:
         """The Lua memory limit: the tighter of the two memory settings; 0 means none."""
-        limits = [
-            limit
-            for limit in (self.engines.lua.max_memory_bytes, self.runtime.security.max_memory_bytes)
-            if limit
-        ]
-        return min(limits) if limits else 0
+        return self.memory_setting()[0]

@@ -118,12 +118,16 @@ class Runtime:
 
         cfg = self.config
         paths = self.path_policy(script_dir)
+        timeout, timeout_key = cfg.timeout_setting()
+        memory, memory_key = cfg.memory_setting()
         options = EngineOptions(
             security_level=cfg.engines.lua.security_level,
             stdlib=cfg.engines.lua.stdlib,
             allow_process_spawn=cfg.runtime.security.allow_process_spawn,
-            timeout_seconds=cfg.effective_timeout_seconds(),
-            max_memory_bytes=cfg.effective_memory_limit_bytes() or None,
+            timeout_seconds=timeout,
+            timeout_key=timeout_key,
+            max_memory_bytes=memory or None,
+            memory_key=memory_key,
             paths=paths,
             module_dirs=(script_dir,) if script_dir else (),
         )

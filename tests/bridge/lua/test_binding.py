@@ -151,3 +151,19 @@ def test_lazy_globals_are_built_on_first_use(lua):
         True,
     ]
     assert built == ["Sample"]
+
+
+def test_wrong_argument_counts_are_explained_in_script_terms(lua, sample):
+    ok, message = lua.execute("return pcall(Sample.call)")
+    assert ok is False
+    assert message == "Sample.call: missing argument 'fn'; usage: Sample.call(fn, ...)"
+    ok, message = lua.execute("return pcall(Sample.hello, 'a', 'b')")
+    assert message == (
+        "Sample.hello: expected at most 1 argument, got 2; usage: Sample.hello(who?)"
+    )
+
+
+def test_type_errors_inside_a_method_keep_their_own_message(lua, sample):
+    ok, message = lua.execute("return pcall(Sample.call, 5)")
+    assert ok is False
+    assert message.startswith("TypeError: 'int' object is not callable")

@@ -40,7 +40,9 @@ class EngineOptions:
     stdlib: str = "standard"
     allow_process_spawn: bool = False
     timeout_seconds: float | None = 300.0
+    timeout_key: str = "runtime.script_timeout_seconds"
     max_memory_bytes: int | None = 50_000_000
+    memory_key: str = "engines.lua.max_memory_bytes"
     paths: PathPolicy = field(default_factory=lambda: PathPolicy.build(allowed_paths=["/tmp"]))
     module_dirs: tuple[Path, ...] = ()
 
@@ -51,6 +53,33 @@ class _StopRun(BaseException):
 
 def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
     raise AttributeError("Python attributes are not reachable from a spell")
+
+
+def _signature_message(label: str, fn: Callable[..., Any], given: int) -> str:
+    """`Debug.timer: missing argument 'name'; usage: Debug.timer(name)`, in script terms."""
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p.name for p in positional if p.default is p.empty]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in params)
+    usage = ", ".join(
+        (p.name if p.default is p.empty else f"{p.name}?")
+        if p.kind is not p.VAR_POSITIONAL
+        else "..."
+        for p in params
+        if p.kind is not p.VAR_KEYWORD
+    )
+    if given < len(required):
+        names = required[given:]
+        plural = "s" if len(names) > 1 else ""
+        problem = f"missing argument{plural} " + ", ".join(repr(name) for name in names)
+    elif not variadic and given > len(positional):
+        most = len(positional)
+        problem = f"expected at most {most} argument{'s' if most != 1 else ''}, got {given}"
+    else:
+        problem = "wrong arguments"
+    return f"{label}: {problem}; usage: {label}({usage})"
 
 
 class LuaEngine:
@@ -155,8 +184,11 @@ class LuaEngine:
         cls = type(obj)
         mt = self._classes.get(cls)
         if mt is None:
-            methods = {name.encode(): self._bind(fn) for name, fn in script_methods(cls).items()}
             label = getattr(obj, "name", None) or cls.__name__
+            methods = {
+                name.encode(): self._bind(fn, f"{label}.{name}")
+                for name, fn in script_methods(cls).items()
+            }
             mt = self._make_class(str(label).encode(), self._lua.table_from(methods))
             self._classes[cls] = mt
         return mt
@@ -171,7 +203,7 @@ class LuaEngine:
             names = self._lua.table(*[n.encode() for n in script_methods(cls)])
         return self._new_object(mt, obj, fields_table, names, id(obj))
 
-    def _bind(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _bind(self, fn: Callable[..., Any], label: str) -> Callable[..., Any]:
         """The Python half of a script method: convert, call, convert back, report errors."""
         to_py = self.convert.to_py
         to_lua = self.convert.to_lua
@@ -188,7 +220,13 @@ class LuaEngine:
             except LLMSpellError as exc:
                 return err, str(exc).encode()
             except lupa.LuaMemoryError:
-                return err, str(memory_error(self.options.max_memory_bytes)).encode()
+                return err, str(
+                    memory_error(self.options.max_memory_bytes, self.options.memory_key)
+                ).encode()
+            except TypeError as exc:
+                if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                    return err, _signature_message(label, fn, len(args)).encode()
+                return err, f"TypeError: {exc}".encode()
             except Exception as exc:
                 return err, f"{type(exc).__name__}: {exc}".encode()
 
@@ -257,7 +295,9 @@ class LuaEngine:
         payload = outcome[1] if len(outcome) > 1 else None
         if payload == self._abort:
             raise _StopRun()
-        raise from_failure(self.convert.to_py(payload), self.options.max_memory_bytes)
+        raise from_failure(
+            self.convert.to_py(payload), self.options.max_memory_bytes, self.options.memory_key
+        )
 
     def _stop_error(self, stop: str) -> BaseException:
         if stop == "exit":
@@ -268,7 +308,7 @@ class LuaEngine:
         chunk, line = self.limits.stop_chunk, self.limits.stop_line
         where = f"{chunk}:{line}: " if chunk else ""
         return ScriptTimeout(
-            f"{where}script timed out after {seconds:g} s (`runtime.script_timeout_seconds`). "
+            f"{where}script timed out after {seconds:g} s (`{self.options.timeout_key}`). "
             "Raise the limit in llmspell.toml or make the spell finish sooner.",
             chunk=chunk,
             line=line,

@@ -52,7 +52,9 @@ def restore_chunk_name(error: ScriptError, chunk_name: str) -> None:
         error.traceback = error.traceback.replace(f"{short}:", f"{full}:")
 
 
-def from_failure(payload: Any, memory_limit: int | None) -> BaseException:
+def from_failure(
+    payload: Any, memory_limit: int | None, memory_key: str = "engines.lua.max_memory_bytes"
+) -> BaseException:
     """The exception for what the prelude's error handler returned."""
     if isinstance(payload, dict):
         value = payload.get("value")
@@ -66,13 +68,13 @@ def from_failure(payload: Any, memory_limit: int | None) -> BaseException:
         return script_error(_text(payload.get("message", "")), traceback)
     message = _text(payload)
     if MEMORY_MESSAGE in message:
-        return memory_error(memory_limit)
+        return memory_error(memory_limit, memory_key)
     return script_error(message)
 
 
-def memory_error(limit: int | None) -> ScriptMemoryError:
+def memory_error(limit: int | None, key: str = "engines.lua.max_memory_bytes") -> ScriptMemoryError:
     size = f"{limit:,} bytes" if limit else "the memory limit"
     return ScriptMemoryError(
-        f"script ran out of memory: it exceeded {size} (`engines.lua.max_memory_bytes`). "
+        f"script ran out of memory: it exceeded {size} (`{key}`). "
         "Raise the limit in llmspell.toml or make the spell hold less data."
     )
