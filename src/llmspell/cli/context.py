@@ -6,12 +6,23 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import click
+
 if TYPE_CHECKING:
     from llmspell.config import LoadedConfig
     from llmspell.core.output import OutputSink
     from llmspell.runtime import Runtime
 
 log = logging.getLogger("llmspell.config")
+
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["lua"], case_sensitive=False),
+    default="lua",
+    envvar="LLMSPELL_ENGINE",
+    show_envvar=True,
+    help="Script engine.",
+)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -7,20 +7,13 @@ from pathlib import Path
 
 import click
 
-from llmspell.cli.context import CliContext
+from llmspell.cli.context import CliContext, engine_option
 
 HISTORY_FILE = "repl_history"
 
 
 @click.command()
-@click.option(
-    "--engine",
-    type=click.Choice(["lua"]),
-    default="lua",
-    envvar="LLMSPELL_ENGINE",
-    show_envvar=True,
-    help="Script engine.",
-)
+@engine_option
 @click.option(
     "--history",
     "history_path",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from llmspell.cli.context import CliContext
+from llmspell.cli.context import CliContext, engine_option
 from llmspell.cli.output import (
     emit_json,
     error_document,
@@ -21,28 +19,10 @@ from llmspell.cli.output import (
 )
 from llmspell.core.errors import LLMSpellError, ScriptExit
 from llmspell.core.output import CaptureSink, ConsoleSink
+from llmspell.core.signals import sigint_calls
 from llmspell.runtime import Runtime
 
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
-
-
-@contextmanager
-def _interruptible(runtime: Runtime) -> Iterator[None]:
-    """First Ctrl-C stops the spell at its next checkpoint; a second one aborts at once."""
-
-    def handle(signum: int, frame: Any) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        runtime.interrupt()
-
-    try:
-        previous = signal.signal(signal.SIGINT, handle)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _StdoutCapture(CaptureSink):
@@ -56,7 +36,7 @@ def _execute(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None:
     if ctx.output == "json":
         _execute_json(ctx, call)
         return
-    with ctx.runtime() as runtime, _interruptible(runtime):
+    with ctx.runtime() as runtime, sigint_calls(runtime.interrupt):
         values = call(runtime)
     result = script_value(values)
     if ctx.output == "pretty" and result is not None:
@@ -69,7 +49,7 @@ def _execute_json(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None
     started = time.perf_counter()
     document: dict[str, Any]
     exit_code = 0
-    with ctx.runtime(sink=sink) as runtime, _interruptible(runtime):
+    with ctx.runtime(sink=sink) as runtime, sigint_calls(runtime.interrupt):
         try:
             document = {"status": "success", "result": jsonable(script_value(call(runtime)))}
         except ScriptExit as exc:
@@ -93,14 +73,7 @@ def _execute_json(ctx: CliContext, call: Callable[[Runtime], list[Any]]) -> None
 @click.command(context_settings=_PASS_THROUGH)
 @click.argument("script", type=click.Path(dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.option(
-    "--engine",
-    type=click.Choice(["lua"]),
-    default="lua",
-    envvar="LLMSPELL_ENGINE",
-    show_envvar=True,
-    help="Script engine.",
-)
+@engine_option
 @click.pass_obj
 def run(ctx: CliContext, script: str, args: tuple[str, ...], engine: str) -> None:
     """Run a spell file; arguments after the script (or after --) become ARGS and arg.
@@ -117,14 +90,7 @@ def run(ctx: CliContext, script: str, args: tuple[str, ...], engine: str) -> Non
 @click.command(name="exec", context_settings=_PASS_THROUGH)
 @click.argument("code")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.option(
-    "--engine",
-    type=click.Choice(["lua"]),
-    default="lua",
-    envvar="LLMSPELL_ENGINE",
-    show_envvar=True,
-    help="Script engine.",
-)
+@engine_option
 @click.pass_obj
 def exec_(ctx: CliContext, code: str, args: tuple[str, ...], engine: str) -> None:
     """Run Lua code given on the command line.

@@ -9,13 +9,11 @@ what the inputs produce.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TextIO
 
+from llmspell.core.signals import sigint_calls
 from llmspell.repl.commands import COMMANDS
 from llmspell.repl.session import ReplSession
 
@@ -48,7 +46,7 @@ def run_console(session: ReplSession, *, interactive: bool, stdin: TextIO | None
             if interactive:
                 session.write_out("\n")
             break
-        with _interrupts_to(session):
+        with sigint_calls(session.interrupt):
             try:
                 session.feed(line)
             except KeyboardInterrupt:
@@ -71,25 +69,6 @@ def _banner(session: ReplSession) -> str:
 
     lua = session.engine.get_global("_VERSION")
     return f"llmspell {__version__} ({lua}). Type .help for commands, Ctrl-D to exit.\n"
-
-
-@contextmanager
-def _interrupts_to(session: ReplSession) -> Iterator[None]:
-    """While an input runs, Ctrl-C stops it at its next checkpoint; a second one at once."""
-
-    def handle(signum: int, frame: Any) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        session.interrupt()
-
-    try:
-        previous = signal.signal(signal.SIGINT, handle)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _readline(session: ReplSession) -> ModuleType | None:
