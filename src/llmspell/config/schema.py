@@ -130,7 +130,7 @@ class BackupConfig(Section):
     )
     compression_enabled: bool = Field(default=True, description="Compress backups.")
     compression_type: CompressionType = Field(
-        default="gzip", description="gzip, zstd, lz4 or none."
+        default="zstd", description="zstd, gzip, lz4 (needs the `lz4` package) or none."
     )
     compression_level: int = Field(default=3, ge=1, le=9, description="Compression level, 1-9.")
     incremental_enabled: bool = Field(

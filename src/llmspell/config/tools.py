@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from llmspell.config.normalisers import byte_size, comma_list, dimensions, port
 from llmspell.config.section import Field, Section
 
@@ -19,6 +21,8 @@ DEFAULT_ALLOWED_COMMANDS = [
     "whoami",
     "uname",
 ]
+ToolSecurityLevel = Literal["safe", "restricted", "privileged"]
+
 DEFAULT_ALLOWED_ENV_VARS = ["PATH", "HOME", "USER", "SHELL", "TERM", "LANG", "LC_ALL", "TZ"]
 
 
@@ -88,9 +92,12 @@ class HttpRequestConfig(Section):
         ),
     )
     blocked_hosts: list[str] = Field(
-        default=["localhost", "127.0.0.1", "0.0.0.0"],
+        default=[],
         before=comma_list,
-        description="Hosts always refused (private and loopback addresses are refused anyway).",
+        description=(
+            "Hosts always refused, even with `[tools.network] allow_private = true` (private "
+            "and loopback addresses are refused anyway unless that is set)."
+        ),
     )
     max_request_size: int = Field(
         default=10_000_000, gt=0, before=byte_size, description="Largest request body, in bytes."
@@ -270,6 +277,16 @@ class ToolsConfig(Section):
     enabled: bool = Field(default=True, description="false removes every tool from `Tool.list()`.")
     rate_limit_per_minute: int | None = Field(
         default=None, gt=0, description="Tool calls per minute across all tools; unset: no limit."
+    )
+    max_security_level: ToolSecurityLevel = Field(
+        default="privileged",
+        description=(
+            "Highest tool security level allowed: safe, restricted or privileged; tools above it "
+            "are refused."
+        ),
+    )
+    timeout_seconds: int = Field(
+        default=60, gt=0, description="Default time limit of one tool call's blocking work."
     )
     file_operations: FileOperationsConfig = Field(
         default_factory=FileOperationsConfig, description="File tools."

@@ -14,6 +14,13 @@ LLMSpellError          message, hint, where; exit_code = 1
     CommandNotAllowed
     HostNotAllowed
   ValidationError      a script value of the wrong shape
+  StorageError         a store cannot be read or written (never silently recreated)
+  StateError           a State operation was refused (key rules, size limits)
+  SessionError         a session or artifact operation failed
+  ToolError
+    ToolNotFound       `Tool 'x' not found`
+    ToolParameterError names the tool, the parameter and what was expected
+    ToolExecutionError the tool ran and failed
 ```
 
 Every message says what went wrong, where, and how to fix it.
@@ -133,3 +140,31 @@ class HostNotAllowed(SecurityError):
 
 class ValidationError(LLMSpellError):
     """A value passed from a script has the wrong shape or type."""
+
+
+class StorageError(LLMSpellError):
+    """An embedded store cannot be opened, read or written."""
+
+
+class StateError(LLMSpellError):
+    """A State operation was refused: an invalid key, an oversized value, a failed migration."""
+
+
+class SessionError(LLMSpellError):
+    """A session or artifact operation failed (unknown id, wrong status, over a limit)."""
+
+
+class ToolError(LLMSpellError):
+    """A tool could not be found, was given bad parameters, or failed."""
+
+
+class ToolNotFound(ToolError):
+    """No tool of that name (after `-`/`_` folding)."""
+
+
+class ToolParameterError(ToolError):
+    """A tool parameter is missing or has the wrong type or value."""
+
+
+class ToolExecutionError(ToolError):
+    """A tool ran and failed."""

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from llmspell.bridge.globals.base import ScriptGlobal
     from llmspell.bridge.lua.engine import LuaEngine
     from llmspell.diagnostics import DebugLog
+    from llmspell.sessions import SessionManager
+    from llmspell.state import StateStore
+    from llmspell.tools.registry import ToolRegistry
 
 log = logging.getLogger("llmspell.runtime")
 
@@ -46,6 +49,9 @@ class Runtime:
         self.script_thread = ScriptThread()
         self._engine: LuaEngine | None = None
         self._debug_log: DebugLog | None = None
+        self._state: StateStore | None = None
+        self._sessions: SessionManager | None = None
+        self._tools: ToolRegistry | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -92,6 +98,45 @@ class Runtime:
         for pattern in cfg.module_filters.disabled:
             debug_log.filters.add(pattern, False)
         return debug_log
+
+    @property
+    def state(self) -> StateStore:
+        """The State store (embedded SQLite under the home by default), opened on first use."""
+        if self._state is None:
+            from llmspell.state import open_state_store
+
+            self._state = open_state_store(self.config, home=self.home)
+        return self._state
+
+    @property
+    def sessions(self) -> SessionManager:
+        """Sessions and their artifacts, opened on first use."""
+        if self._sessions is None:
+            from llmspell.sessions import open_session_manager
+
+            self._sessions = open_session_manager(self.config, home=self.home)
+        return self._sessions
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """Every tool, confined to `tools.file_operations.allowed_paths` and the tool rules."""
+        if self._tools is None:
+            from llmspell.tools.context import ToolContext
+            from llmspell.tools.registry import ToolRegistry
+
+            cfg = self.config
+            registry = ToolRegistry(cfg.tools)
+            registry.context = ToolContext(
+                cfg.tools,
+                paths=PathPolicy.build(
+                    allowed_paths=cfg.tools.file_operations.allowed_paths, base=self.cwd
+                ),
+                registry=registry,
+                network_allowed=cfg.runtime.security.allow_network_access,
+                base=self.cwd,
+            )
+            self._tools = registry
+        return self._tools
 
     def path_policy(self, script_dir: Path | None = None) -> PathPolicy:
         """Files a spell may read (its folder, the cwd, allowed paths) and write."""
@@ -140,6 +185,7 @@ class Runtime:
         self, engine: LuaEngine, paths: PathPolicy
     ) -> dict[str, Callable[[], ScriptGlobal]]:
         """Each global's builder; modules are imported only when a spell first uses the global."""
+        from llmspell.bridge.globals.base import disabled_stand_in
 
         def json_global() -> ScriptGlobal:
             from llmspell.bridge.globals.json import JsonGlobal
@@ -161,11 +207,43 @@ class Runtime:
 
             return DebugGlobal(self.debug_log, engine)
 
+        def state_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.state import StateGlobal
+
+            return StateGlobal(self.state, config=self.config)
+
+        def tool_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.tool import ToolGlobal
+
+            return ToolGlobal(self.tools)
+
+        def session_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.session import SessionGlobal
+
+            if not self.config.runtime.sessions.enabled:
+                return disabled_stand_in(
+                    SessionGlobal, feature="Sessions", key="runtime.sessions.enabled"
+                )
+            return SessionGlobal(self.sessions)
+
+        def artifact_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.artifact import ArtifactGlobal
+
+            if not self.config.runtime.sessions.enabled:
+                return disabled_stand_in(
+                    ArtifactGlobal, feature="Artifacts", key="runtime.sessions.enabled"
+                )
+            return ArtifactGlobal(self.sessions, paths=paths)
+
         return {
             "JSON": json_global,
             "Logger": logger_global,
             "Config": config_global,
             "Debug": debug_global,
+            "State": state_global,
+            "Tool": tool_global,
+            "Session": session_global,
+            "Artifact": artifact_global,
         }
 
     # Running --------------------------------------------------------------------------------
@@ -209,6 +287,12 @@ class Runtime:
     # Lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+        if self._sessions is not None:
+            self._sessions.close()
+            self._sessions = None
         if self._debug_log is not None:
             self._debug_log.close()
             self._debug_log = None

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from types import FunctionType
 from typing import Any, ClassVar, Protocol
 
-_NOT_METHODS = frozenset({"script_fields", "name"})
+_NOT_METHODS = frozenset({"script_fields", "script_index"})
 
 
 class ScriptObject:
@@ -33,6 +33,9 @@ class ScriptObject:
     def script_fields(self) -> dict[str, Any]:
         """Plain data visible as fields on the script-side object (e.g. a timer's `id`)."""
         return {}
+
+    # A subclass may define `script_index(self, key: str) -> Any` to answer keys that are not
+    # methods (`Tool.calculator`); returning None leaves the key nil.
 
 
 class ScriptGlobal(ScriptObject):
@@ -111,3 +114,17 @@ class ScriptHost(Protocol):
     def memory_limit(self) -> int | None: ...
 
     def collect_garbage(self) -> None: ...
+
+
+def disabled_stand_in(real: type[ScriptGlobal], *, feature: str, key: str) -> ScriptGlobal:
+    """A global whose feature is off: the same names, each raising FeatureDisabled(key)."""
+    from llmspell.core.errors import FeatureDisabled
+
+    def refuse(self: ScriptGlobal, *args: Any) -> Any:
+        raise FeatureDisabled(feature, key)
+
+    namespace: dict[str, Any] = {"name": real.name}
+    for method in script_methods(real):
+        namespace[method] = refuse
+    stand_in = type(f"Disabled{real.__name__}", (ScriptGlobal,), namespace)
+    return stand_in()

@@ -189,7 +189,9 @@ class LuaEngine:
                 name.encode(): self._bind(fn, f"{label}.{name}")
                 for name, fn in script_methods(cls).items()
             }
-            mt = self._make_class(str(label).encode(), self._lua.table_from(methods))
+            index = getattr(cls, "script_index", None)
+            fallback = self._bind(index, f"{label}.index") if index is not None else None
+            mt = self._make_class(str(label).encode(), self._lua.table_from(methods), fallback)
             self._classes[cls] = mt
         return mt
 

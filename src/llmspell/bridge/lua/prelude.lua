@@ -25,11 +25,17 @@ local check_path, request_exit = host.check_path, host.request_exit
 -- back to Python finds it without a second call into Lua.
 local OBJ = {}
 
-local function make_class(name, methods)
+local function make_class(name, methods, fallback)
   local mt = { __name = name, __metatable = name }
   mt.__index = function(t, k)
     local pyfn = methods[k]
-    if pyfn == nil then return nil end
+    if pyfn == nil then
+      -- `script_index` answers other keys (e.g. `Tool.calculator`); answers are not cached.
+      if fallback == nil or type(k) ~= "string" then return nil end
+      local r, e = fallback(rawget(t, OBJ), k)
+      if r == ERR then error(e, 2) end
+      return r
+    end
     local obj = rawget(t, OBJ)
     local f = function(a1, ...)
       local r, e

@@ -1,0 +1,274 @@
+"""All tools by name: built-ins imported on first use, tools registered by scripts, and invoke."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmspell.core.errors import (
+    LLMSpellError,
+    SecurityError,
+    ToolExecutionError,
+    ToolNotFound,
+    ToolParameterError,
+)
+from llmspell.tools.base import LEVEL_ORDER, Tool, ToolResult
+from llmspell.tools.builtin import BUILTIN_TOOLS
+
+if TYPE_CHECKING:
+    from llmspell.config.tools import ToolsConfig
+    from llmspell.tools.context import ToolContext
+
+
+def fold(name: str) -> str:
+    """Lookup key: case-insensitive, `-` and `_` the same."""
+    return name.strip().lower().replace("-", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInfo:
+    name: str
+    description: str
+    category: str
+    version: str
+    security_level: str
+    tags: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "version": self.version,
+            "security_level": self.security_level,
+            "tags": list(self.tags),
+        }
+
+
+def info_of(tool: type[Tool[Any]] | Tool[Any]) -> ToolInfo:
+    return ToolInfo(
+        name=tool.name,
+        description=tool.description,
+        category=tool.category,
+        version=tool.version,
+        security_level=tool.security_level,
+        tags=tuple(tool.tags),
+    )
+
+
+class _RateLimiter:
+    """At most `limit` calls in any 60-second window."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._calls: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._calls and now - self._calls[0] > 60:
+                self._calls.popleft()
+            if len(self._calls) >= self.limit:
+                return False
+            self._calls.append(now)
+            return True
+
+
+class ToolRegistry:
+    def __init__(self, config: ToolsConfig) -> None:
+        self.config = config
+        self._builtin_names = {fold(name): name for name in BUILTIN_TOOLS}
+        self._instances: dict[str, Tool[Any]] = {}
+        self._custom: dict[str, Tool[Any]] = {}
+        self._limiter = (
+            _RateLimiter(config.rate_limit_per_minute) if config.rate_limit_per_minute else None
+        )
+        self.context: ToolContext | None = None
+
+    # Lookup --------------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        builtins = list(BUILTIN_TOOLS) if self.config.enabled else []
+        return sorted([*builtins, *(tool.name for tool in self._custom.values())])
+
+    def exists(self, name: str) -> bool:
+        key = fold(name)
+        return key in self._custom or (self.config.enabled and key in self._builtin_names)
+
+    def get(self, name: str) -> Tool[Any]:
+        key = fold(name)
+        custom = self._custom.get(key)
+        if custom is not None:
+            return custom
+        if self.config.enabled and key in self._builtin_names:
+            tool = self._instances.get(key)
+            if tool is None:
+                tool = load_builtin(self._builtin_names[key])()
+                self._instances[key] = tool
+            return tool
+        raise ToolNotFound(self._not_found(name))
+
+    def _not_found(self, name: str) -> str:
+        if not self.config.enabled and fold(name) in self._builtin_names:
+            return f"Tool '{name}' not found: built-in tools are off (`tools.enabled = false`)."
+        close = difflib.get_close_matches(name, self.names(), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return f"Tool '{name}' not found.{hint} See `llmspell tool list`."
+
+    def info(self, name: str) -> ToolInfo:
+        key = fold(name)
+        if key in self._custom:
+            return info_of(self._custom[key])
+        if self.config.enabled and key in self._builtin_names:
+            return info_of(load_builtin(self._builtin_names[key]))
+        raise ToolNotFound(self._not_found(name))
+
+    def list(self) -> list[ToolInfo]:
+        return [self.info(name) for name in self.names()]
+
+    def categories(self) -> list[str]:
+        return sorted({info.category for info in self.list()})
+
+    def discover(self, *, category: str | None = None, tag: str | None = None) -> list[ToolInfo]:
+        found = []
+        for info in self.list():
+            if category and info.category != category:
+                continue
+            if tag:
+                needle = tag.lower()
+                if not any(needle in t.lower() for t in info.tags) and needle not in (
+                    info.description.lower()
+                ):
+                    continue
+            found.append(info)
+        return found
+
+    def search(self, words: Iterable[str]) -> list[ToolInfo]:
+        needles = [w.lower() for w in words]
+        return [
+            info
+            for info in self.list()
+            if all(
+                n in f"{info.name} {info.description} {' '.join(info.tags)}".lower()
+                for n in needles
+            )
+        ]
+
+    # Registration --------------------------------------------------------------------------
+
+    def register(self, tool: Tool[Any], *, replace: bool = False) -> None:
+        key = fold(tool.name)
+        if not replace and (key in self._custom or key in self._builtin_names):
+            raise ToolParameterError(
+                f"Tool.register: a tool named {tool.name!r} already exists; choose another name"
+            )
+        self._custom[key] = tool
+
+    def unregister(self, name: str) -> bool:
+        return self._custom.pop(fold(name), None) is not None
+
+    # Invocation ----------------------------------------------------------------------------
+
+    def invoke(self, name: str, params: dict[str, Any] | None = None) -> ToolResult:
+        """Validate, check the rules, run. Refusals and failures raise; see docs/tools.md."""
+        tool = self.get(name)
+        self._check_allowed(tool)
+        validated = _validate(tool, params or {})
+        if self.context is None:
+            raise ToolExecutionError("the tool registry has no context")
+        started = time.perf_counter()
+        try:
+            result = tool.run(validated, self.context)
+        except ToolExecutionError as exc:
+            if f"'{tool.name}'" in str(exc):
+                raise
+            raise ToolExecutionError(f"Tool '{tool.name}' execution failed: {exc}") from exc
+        except SecurityError as exc:
+            if f"'{tool.name}'" in str(exc):
+                raise
+            raise type(exc)(f"Tool '{tool.name}' refused: {exc}") from exc
+        except LLMSpellError:
+            raise
+        except Exception as exc:  # the tool boundary: any failure becomes one clear error
+            raise ToolExecutionError(
+                f"Tool '{tool.name}' execution failed: {_describe(exc)}"
+            ) from exc
+        result.metadata.setdefault("tool", tool.name)
+        result.metadata["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return result
+
+    def _check_allowed(self, tool: Tool[Any]) -> None:
+        ceiling = self.config.max_security_level
+        if LEVEL_ORDER[tool.security_level] > LEVEL_ORDER[ceiling]:
+            raise SecurityError(
+                f"Tool '{tool.name}' needs security level '{tool.security_level}', above "
+                f"`tools.max_security_level` = '{ceiling}'"
+            )
+        if self._limiter is not None and not self._limiter.acquire():
+            raise SecurityError(
+                f"Tool '{tool.name}' refused: {self._limiter.limit} tool calls per minute "
+                "reached (`tools.rate_limit_per_minute`)"
+            )
+
+
+def load_builtin(name: str) -> type[Tool[Any]]:
+    module_name, _, attr = BUILTIN_TOOLS[name].partition(":")
+    cls: type[Tool[Any]] = getattr(importlib.import_module(module_name), attr)
+    return cls
+
+
+def _validate(tool: Tool[Any], params: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return tool.validate(params)
+    except ValidationError as exc:
+        raise ToolParameterError(_parameter_message(tool.name, exc)) from None
+
+
+_TYPE_TAGS = frozenset({"int", "str", "float", "bool", "none", "list", "dict", "bytes"})
+
+
+def _param_path(loc: tuple[Any, ...]) -> str:
+    """`('version', "literal['v1']")` -> `version`: drop pydantic's union-member tags."""
+    parts = [
+        str(part)
+        for part in loc
+        if isinstance(part, int) or ("[" not in str(part) and str(part) not in _TYPE_TAGS)
+    ]
+    return ".".join(parts) or "(parameters)"
+
+
+def _parameter_message(tool: str, exc: Any) -> str:
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        where = _param_path(error["loc"])
+        if where in problems:
+            continue
+        kind = error["type"]
+        if kind == "missing":
+            problems[where] = f"parameter '{where}' is required"
+        elif kind == "extra_forbidden":
+            problems[where] = f"unknown parameter '{where}'"
+        else:
+            given = error.get("input")
+            shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+            problems[where] = f"parameter '{where}': {error['msg']} (got {shown})"
+    return f"Tool '{tool}': " + "; ".join(problems.values())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"no such file or directory: {exc.filename!r}"
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename!r}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename!r}" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
