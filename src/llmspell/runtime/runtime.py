@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from llmspell.diagnostics import DebugLog
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
+    from llmspell.agents import AgentManager
+    from llmspell.providers import ProviderRegistry
     from llmspell.tools.registry import ToolRegistry
 
 log = logging.getLogger("llmspell.runtime")
@@ -52,6 +54,8 @@ class Runtime:
         self._state: StateStore | None = None
         self._sessions: SessionManager | None = None
         self._tools: ToolRegistry | None = None
+        self._providers: ProviderRegistry | None = None
+        self._agents: AgentManager | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -138,6 +142,29 @@ class Runtime:
             self._tools = registry
         return self._tools
 
+    @property
+    def providers(self) -> ProviderRegistry:
+        """LLM providers from config, the key store and the environment; no network at build."""
+        if self._providers is None:
+            from llmspell.providers import ProviderRegistry
+
+            self._providers = ProviderRegistry(self.config.providers, home=self.home)
+        return self._providers
+
+    @property
+    def agents(self) -> AgentManager:
+        """Agent instances, templates, contexts and shared memory of this runtime."""
+        if self._agents is None:
+            from llmspell.agents import AgentManager
+
+            self._agents = AgentManager(
+                providers=self.providers,
+                tools=self.tools,
+                state=lambda: self.state,
+                script_thread=self.script_thread,
+            )
+        return self._agents
+
     def path_policy(self, script_dir: Path | None = None) -> PathPolicy:
         """Files a spell may read (its folder, the cwd, allowed paths) and write."""
         cfg = self.config
@@ -217,6 +244,16 @@ class Runtime:
 
             return ToolGlobal(self.tools)
 
+        def agent_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.agent import AgentGlobal
+
+            return AgentGlobal(self.agents)
+
+        def provider_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.provider import ProviderGlobal
+
+            return ProviderGlobal(self.providers)
+
         def session_global() -> ScriptGlobal:
             from llmspell.bridge.globals.session import SessionGlobal
 
@@ -242,6 +279,8 @@ class Runtime:
             "Debug": debug_global,
             "State": state_global,
             "Tool": tool_global,
+            "Agent": agent_global,
+            "Provider": provider_global,
             "Session": session_global,
             "Artifact": artifact_global,
         }
@@ -287,6 +326,12 @@ class Runtime:
     # Lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._agents is not None:
+            self._agents.close()
+            self._agents = None
+        if self._providers is not None:
+            self._providers.close()
+            self._providers = None
         if self._state is not None:
             self._state.close()
             self._state = None

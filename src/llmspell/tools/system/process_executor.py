@@ -125,7 +125,13 @@ class ProcessExecutor(Tool[Params]):
             else (min(float(system.command_timeout_seconds), ctx.timeout))
         )
         started = time.perf_counter()
-        out = ctx.run_command(argv, input=params.stdin, timeout=timeout, cwd=cwd, env=params.env)
+        out = ctx.run_command(
+            argv,
+            input=params.stdin,
+            timeout=timeout,
+            cwd=cwd if params.working_dir is not None else None,
+            env=params.env,
+        )
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         stderr = out.stderr or (f"Process timed out after {timeout:g}s" if out.timed_out else "")
         ok = out.exit_code == 0 and not out.timed_out
