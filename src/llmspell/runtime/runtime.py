@@ -17,13 +17,13 @@ from llmspell.runtime.script_thread import ScriptThread
 from llmspell.security import PathPolicy
 
 if TYPE_CHECKING:
+    from llmspell.agents import AgentManager
     from llmspell.bridge.globals.base import ScriptGlobal
     from llmspell.bridge.lua.engine import LuaEngine
     from llmspell.diagnostics import DebugLog
+    from llmspell.providers import ProviderRegistry
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
-    from llmspell.agents import AgentManager
-    from llmspell.providers import ProviderRegistry
     from llmspell.tools.registry import ToolRegistry
 
 log = logging.getLogger("llmspell.runtime")
