@@ -232,9 +232,102 @@ def tool_invoke_rate(*, quick: bool) -> list[Figure]:
     ]
 
 
+def _fake_provider_server():  # -> tests/fakes FakeProviderServer, imported by path
+    tests_dir = str(Path(__file__).resolve().parents[1] / "tests")
+    if tests_dir not in sys.path:
+        sys.path.insert(0, tests_dir)
+    from fakes import FakeProviderServer
+
+    return FakeProviderServer()
+
+
+def agent_overhead(*, quick: bool) -> list[Figure]:
+    """Agent build from Lua, and `agent:execute` against the raw `openai` SDK call it wraps.
+
+    Both talk to the same loopback fake server; batches of each run interleaved so server
+    noise hits both, and the per-call difference of the medians is llmspell's overhead (Lua to
+    Python, request building, result table, metrics), not the HTTP round trip.
+    """
+    from llmspell.config.loader import config_from_toml
+    from llmspell.core.output import CaptureSink
+    from llmspell.runtime import Runtime
+
+    batches = 15 if quick else 40
+    size = 10
+    with (
+        _fake_provider_server() as server,
+        tempfile.TemporaryDirectory() as home,
+    ):
+        toml = (
+            f'[providers.openai]\nbase_url = "{server.openai_base_url}"\n'
+            'api_key = "bench-key"\nmax_retries = 0\n'
+        )
+        runtime = Runtime(config_from_toml(toml), sink=CaptureSink(), home=Path(home))
+        engine = runtime.engine()
+        # the first build loads the SDK and makes its client; a spell pays that once
+        started = time.perf_counter()
+        engine.execute(
+            'bench_agent = Agent.builder():name("bench"):model("openai/gpt-4o-mini")'
+            ":max_conversation_length(0):build()"
+        )
+        first_build_ms = (time.perf_counter() - started) * 1000
+        build_us = []
+        for b in range(batches):
+            code = (
+                f"for i = 1, {size} do Agent.builder():name('b{b}_' .. i)"
+                ":model('openai/gpt-4o-mini'):system_prompt('s'):temperature(0.2):build() end"
+            )
+            started = time.perf_counter()
+            engine.execute(code)
+            build_us.append((time.perf_counter() - started) / size * 1e6)
+
+        import openai
+
+        client = openai.OpenAI(base_url=server.openai_base_url, api_key="bench-key", max_retries=0)
+        messages = [
+            {"role": "system", "content": "You are bench, an AI assistant. LLM-powered agent"},
+            {"role": "user", "content": "hello"},
+        ]
+        agent_loop = f'for i = 1, {size} do bench_agent:execute("hello") end'
+        for _ in range(3):  # warm both paths: connections, caches
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            engine.execute(agent_loop)
+        raw_ms, agent_ms = [], []
+        for _ in range(batches):
+            started = time.perf_counter()
+            for _ in range(size):
+                client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            raw_ms.append((time.perf_counter() - started) / size * 1000)
+            started = time.perf_counter()
+            engine.execute(agent_loop)
+            agent_ms.append((time.perf_counter() - started) / size * 1000)
+        client.close()
+        runtime.close()
+    raw, ours = statistics.median(raw_ms), statistics.median(agent_ms)
+    return [
+        Figure(
+            name="agent build from Lua (builder -> :build())",
+            value=statistics.median(build_us) / 1000,
+            unit="ms",
+            budget=1,
+            budget_kind="max",
+            baseline=f"first build, SDK import included: {first_build_ms:.0f} ms",
+        ),
+        Figure(
+            name="agent:execute overhead over a raw openai SDK call",
+            value=ours - raw,
+            unit="ms",
+            budget=1,
+            budget_kind="max",
+            baseline=f"raw SDK {raw:.2f} ms vs agent {ours:.2f} ms per call, loopback fake",
+        ),
+    ]
+
+
 ALL_CASES: list[Callable[..., list[Figure]]] = [
     startup,
     global_call_rate,
     state_latency,
     tool_invoke_rate,
+    agent_overhead,
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FakeProviderServer
 from llmspell.bridge.lua.engine import EngineOptions, LuaEngine
 from llmspell.core.output import CaptureSink
 from llmspell.runtime import Runtime
@@ -21,6 +22,8 @@ PROVIDER_ENV = (
     "GROQ_API_KEY",
     "OLLAMA_HOST",
     "OLLAMA_BASE_URL",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
 )
 
 
@@ -98,3 +101,25 @@ def cli(tmp_path: Path) -> Callable[..., CliResult]:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+# --- fake LLM provider server (tests/fakes/, API in tests/fakes/README.md) ----------------------
+
+
+@pytest.fixture(scope="session")
+def fake_llm_server() -> Iterator[FakeProviderServer]:
+    """One fake OpenAI/Anthropic/Ollama server on 127.0.0.1 for the whole session."""
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_llm(fake_llm_server: FakeProviderServer) -> Iterator[FakeProviderServer]:
+    """The session's fake provider server, reset (queues, faults, log) for this test."""
+    fake_llm_server.reset()
+    yield fake_llm_server
+    errors = list(fake_llm_server.handler_errors)
+    fake_llm_server.reset()
+    if errors:
+        message = f"the fake_llm server failed while answering: {errors!r}"
+        raise AssertionError(message) from errors[0]

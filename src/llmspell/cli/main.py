@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "session": "llmspell.cli.session:session",
     "backup": "llmspell.cli.backup:backup",
     "tool": "llmspell.cli.tool:tool",
+    "keys": "llmspell.cli.keys:keys",
 }
 
 TRACE_LEVELS = ["off", "error", "warn", "info", "debug", "trace"]

@@ -1,12 +1,18 @@
 """Core types shared by every layer: the error tree."""
 
 from llmspell.core.errors import (
+    AgentError,
     CommandNotAllowed,
     ConfigError,
     FeatureDisabled,
     HostNotAllowed,
     LLMSpellError,
     PathNotAllowed,
+    ProviderAuthError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderHTTPError,
+    ProviderTimeout,
     ScriptError,
     ScriptExit,
     ScriptMemoryError,
@@ -24,12 +30,18 @@ from llmspell.core.errors import (
 )
 
 __all__ = [
+    "AgentError",
     "CommandNotAllowed",
     "ConfigError",
     "FeatureDisabled",
     "HostNotAllowed",
     "LLMSpellError",
     "PathNotAllowed",
+    "ProviderAuthError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderHTTPError",
+    "ProviderTimeout",
     "ScriptError",
     "ScriptExit",
     "ScriptMemoryError",

@@ -21,6 +21,12 @@ LLMSpellError          message, hint, where; exit_code = 1
     ToolNotFound       `Tool 'x' not found`
     ToolParameterError names the tool, the parameter and what was expected
     ToolExecutionError the tool ran and failed
+  ProviderError        names the provider and model
+    ProviderAuthError  a missing or rejected API key
+    ProviderHTTPError  an HTTP error status from the provider (status, body)
+    ProviderTimeout    also TimeoutError
+    ProviderConnectionError  the endpoint could not be reached
+  AgentError           an agent could not be built or a call could not finish
 ```
 
 Every message says what went wrong, where, and how to fix it.
@@ -168,3 +174,68 @@ class ToolParameterError(ToolError):
 
 class ToolExecutionError(ToolError):
     """A tool ran and failed."""
+
+
+class ProviderError(LLMSpellError):
+    """An LLM provider call failed; the message names the provider, model and cause."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.model = model
+
+
+class ProviderAuthError(ProviderError):
+    """The API key is missing or was rejected."""
+
+
+class ProviderHTTPError(ProviderError):
+    """The provider answered with an HTTP error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: str = "",
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, model=model)
+        self.status = status
+        self.body = body
+
+
+class ProviderTimeout(ProviderError, TimeoutError):
+    """The provider did not answer in time."""
+
+
+class ProviderConnectionError(ProviderError):
+    """The provider's endpoint could not be reached."""
+
+
+class AgentError(LLMSpellError):
+    """An agent could not be built, or a call could not finish (e.g. too many tool calls)."""
+
+
+class WorkflowError(LLMSpellError):
+    """A workflow could not be built or a run failed; names the workflow and the step."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        workflow: str | None = None,
+        step: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.workflow = workflow
+        self.step = step

@@ -1,0 +1,295 @@
+"""An agent: a chat model, a system prompt, a bounded conversation and the tools it may use.
+
+Building one does no I/O. `execute` sends the system prompt, the remembered turns and the new
+message as real chat messages, runs the tool loop, and only when the whole turn succeeded adds
+it to the conversation: a failed call leaves the conversation exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from llmspell.agents.config import AgentConfig
+from llmspell.agents.io import AgentInput, AgentOutput
+from llmspell.agents.lifecycle import Lifecycle
+from llmspell.agents.loop import Limits, Turn, run_turn, tool_specs
+from llmspell.agents.memory import Conversation
+from llmspell.agents.metrics import AgentMetrics
+from llmspell.core.errors import AgentError
+from llmspell.providers import ChatMessage, ChatRequest, ChatResponse, Usage
+
+if TYPE_CHECKING:
+    from llmspell.providers import ChatModel, Price
+    from llmspell.state import StateStore
+    from llmspell.tools.base import ToolResult
+    from llmspell.tools.registry import ToolRegistry
+
+TextSink = Callable[[str], None]
+
+STATE_SCOPE = "agent"
+_depth: ContextVar[int] = ContextVar("llmspell_agent_depth", default=0)
+
+
+class Agent:
+    """An LLM agent (`type = "llm"`); subclasses change only how a turn is answered."""
+
+    kind: ClassVar[str] = "llm"
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        provider: str,
+        model: str,
+        chat_model: ChatModel | None = None,
+        tools: ToolRegistry | None = None,
+        price: Price | None = None,
+        state: Callable[[], StateStore] | None = None,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.provider = provider
+        self.model = model
+        self.chat_model = chat_model
+        self.tools = tools
+        self._price = price
+        self._state = state
+        self.conversation = Conversation(
+            max_messages=config.max_conversation_length,
+            max_bytes=config.max_memory_mb * 1024 * 1024,
+        )
+        self.lifecycle = Lifecycle(config.name)
+        self.metrics = AgentMetrics()
+        self.created_at = time.time()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.provider}/{self.model}>"
+
+    # Calls ------------------------------------------------------------------------------------
+
+    def execute(self, request: AgentInput, *, on_text: TextSink | None = None) -> AgentOutput:
+        """Answer one message; `on_text` streams the answer's text as it arrives."""
+        self.lifecycle.ready_to_run()
+        depth = _depth.get()
+        if depth >= self.config.max_recursion_depth:
+            raise AgentError(
+                f"Agent '{self.name}' refused a call nested {depth} agents deep "
+                f"(`max_recursion_depth` = {self.config.max_recursion_depth})"
+            )
+        token = _depth.set(depth + 1)
+        usage = Usage()
+        started, cpu = time.perf_counter(), time.thread_time()
+        self.metrics.begin()
+        try:
+            turn = self._respond(request, on_text, usage)
+        except BaseException as exc:
+            self.metrics.end(
+                duration_s=time.perf_counter() - started,
+                cpu_s=time.thread_time() - cpu,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cost_usd=self.cost(usage),
+                error=str(exc) or type(exc).__name__,
+            )
+            raise
+        finally:
+            _depth.reset(token)
+        self.conversation.commit(turn.messages)
+        duration = time.perf_counter() - started
+        cost = turn.cost_usd if turn.cost_usd is not None else self.cost(turn.usage)
+        self.metrics.end(
+            duration_s=duration,
+            cpu_s=time.thread_time() - cpu,
+            input_tokens=turn.usage.input_tokens,
+            output_tokens=turn.usage.output_tokens,
+            cost_usd=cost,
+        )
+        return AgentOutput(
+            text=turn.response.text,
+            agent=self.name,
+            provider=turn.response.provider or self.provider,
+            model=turn.response.model or self.model,
+            usage=turn.usage,
+            cost_usd=cost,
+            duration_ms=round(duration * 1000, 3),
+            finish_reason=turn.response.finish_reason,
+            tool_calls=turn.tool_calls,
+            rounds=turn.rounds,
+            chunks=turn.chunks,
+        )
+
+    def _respond(self, request: AgentInput, on_text: TextSink | None, usage: Usage) -> Turn:
+        if self.chat_model is None:
+            raise AgentError(f"Agent '{self.name}' has no model to call")
+        limits = Limits(
+            agent=self.name,
+            max_tool_calls=self.config.max_tool_calls,
+            max_execution_time=self.config.max_execution_time,
+            deadline=time.monotonic() + self.config.max_execution_time,
+        )
+        return run_turn(
+            self.chat_model,
+            self.chat_request(request),
+            limits=limits,
+            registry=self.tools,
+            on_text=on_text,
+            on_tool=lambda name, ok: self.metrics.tool_used(name, ok=ok),
+            usage=usage,
+        )
+
+    def chat_request(self, request: AgentInput) -> ChatRequest:
+        """What goes to the model: system prompt, remembered turns, then the new message."""
+        system = request.system or self.config.system_text()
+        if request.context:
+            lines = "\n".join(f"{key}: {value}" for key, value in request.context.items())
+            system = f"{system}\n\nContext:\n{lines}"
+        names = self.config.allowed_tools if request.tools is None else request.tools
+        return ChatRequest(
+            model=self.model,
+            messages=[
+                ChatMessage(role="system", content=system),
+                *self.conversation.window(),
+                ChatMessage(role="user", content=request.text),
+            ],
+            temperature=_first(request.temperature, self.config.temperature),
+            max_tokens=_first(request.max_tokens, self.config.max_tokens),
+            tools=tool_specs(self.tools, names, agent=self.name),
+            response_format=request.response_format or self.config.response_format,
+        )
+
+    def cost(self, usage: Usage) -> float:
+        return self._price.cost(usage) if self._price is not None else 0.0
+
+    def invoke_tool(self, name: str, params: Mapping[str, Any]) -> ToolResult:
+        """Run a tool for the script (any registered tool), counted in this agent's metrics."""
+        if self.tools is None:
+            raise AgentError(f"Agent '{self.name}' has no tool registry")
+        try:
+            result = self.tools.invoke(name, dict(params))
+        except Exception:
+            self.metrics.tool_used(name, ok=False)
+            raise
+        self.metrics.tool_used(name, ok=result.success)
+        return result
+
+    def tool_names(self) -> list[str]:
+        names = self.config.allowed_tools
+        if self.tools is None:
+            return []
+        if "*" in names:
+            return self.tools.names()
+        return [self.tools.info(n).name if self.tools.exists(n) else n for n in names]
+
+    # Lifecycle with persistence -------------------------------------------------------------
+
+    def pause(self) -> None:
+        self.lifecycle.pause()
+        self._autosave()
+
+    def stop(self) -> None:
+        self.lifecycle.stop()
+        self._autosave()
+
+    def _autosave(self) -> None:
+        if self._state is not None:
+            self.save_state()
+
+    # State ------------------------------------------------------------------------------------
+
+    @property
+    def state_key(self) -> str:
+        return f"agent_state:{self.name}"
+
+    def _store(self) -> StateStore:
+        if self._state is None:
+            raise AgentError(f"Agent '{self.name}' has no State store to save into")
+        return self._state()
+
+    def save_state(self) -> bool:
+        """Conversation, metrics and lifecycle state under `agent_state:<name>` (scope `agent`)."""
+        metrics = self.metrics.snapshot()
+        self._store().save(
+            STATE_SCOPE,
+            self.state_key,
+            {
+                "version": 1,
+                "agent": self.name,
+                "provider": self.provider,
+                "model": self.model,
+                "conversation_history": self.conversation.to_list(),
+                "metrics": metrics,
+                "tool_usage_stats": metrics["tool_usage"],
+                "execution_state": self.lifecycle.state,
+                "saved_at": time.time(),
+            },
+        )
+        return True
+
+    def load_state(self) -> bool:
+        """Restore what `save_state` stored; False when nothing was saved for this name."""
+        data = self._store().load(STATE_SCOPE, self.state_key)
+        if not isinstance(data, dict):
+            return False
+        self.conversation.replace(data.get("conversation_history") or [])
+        self.metrics.restore(data.get("metrics") or {})
+        if isinstance(data.get("execution_state"), str):
+            self.lifecycle.restore(data["execution_state"])
+        return True
+
+    def delete_state(self) -> bool:
+        return self._store().delete(STATE_SCOPE, self.state_key)
+
+    # Reports ----------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        m = self.metrics.snapshot()
+        state = self.lifecycle.state
+        if not self.lifecycle.is_healthy():
+            status, message = "unhealthy", f"agent is {state}"
+        elif m["requests_total"] >= 5 and m["requests_failed"] / m["requests_total"] > 0.5:
+            status, message = "degraded", f"{m['requests_failed']} of {m['requests_total']} failed"
+        else:
+            status, message = "healthy", f"agent is {state}"
+        return {"status": status, "message": message, "timestamp": time.time()}
+
+    def performance(self) -> dict[str, Any]:
+        m = self.metrics.snapshot()
+        done = m["requests_total"] - m["requests_active"]
+        ok = done - m["requests_failed"]
+        return {
+            "total_executions": done,
+            "avg_execution_time_ms": m["avg_latency_ms"],
+            "success_rate": ok / done if done else 1.0,
+            "error_rate": m["requests_failed"] / done if done else 0.0,
+        }
+
+
+class BasicAgent(Agent):
+    """`type = "basic"`: echoes its input; no model, no cost (for tests and plumbing)."""
+
+    kind: ClassVar[str] = "basic"
+
+    def _respond(self, request: AgentInput, on_text: TextSink | None, usage: Usage) -> Turn:
+        text = f"BasicAgent '{self.name}' received: {request.text}"
+        if on_text is not None:
+            on_text(text)
+        return Turn(
+            messages=[
+                ChatMessage(role="user", content=request.text),
+                ChatMessage(role="assistant", content=text),
+            ],
+            response=ChatResponse(text=text, provider=self.provider, model=self.model),
+            usage=usage,
+            rounds=0,
+            chunks=1 if on_text is not None else 0,
+        )
+
+
+def _first(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None

@@ -1,0 +1,214 @@
+"""The tool-call loop: ask the model, run the tools it asks for, feed the results back, repeat.
+
+Tools run through the ToolRegistry (`invoke`), so parameter validation, the security ceiling,
+rate limits and path rules apply exactly as for `Tool.invoke` from a script. A tool that fails
+does not end the turn: its error goes back to the model as the tool's answer, so the model can
+correct its arguments or answer without it. The loop ends at the first answer without tool
+calls, or with AgentError at `max_tool_calls` or `max_execution_time`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmspell.agents.io import ToolCallRecord
+from llmspell.core.errors import AgentError, LLMSpellError
+from llmspell.providers import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
+
+if TYPE_CHECKING:
+    from llmspell.providers import ChatModel
+    from llmspell.tools.registry import ToolRegistry
+
+
+@dataclass(slots=True, kw_only=True)
+class Turn:
+    """One finished exchange: the messages to remember and what it cost."""
+
+    messages: list[ChatMessage]  # user message first, final answer last
+    response: ChatResponse
+    usage: Usage = field(default_factory=Usage)
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    rounds: int = 0
+    chunks: int = 0
+    cost_usd: float | None = None  # set when the turn prices itself (a composite's members)
+
+
+@dataclass(slots=True, kw_only=True)
+class Limits:
+    agent: str
+    max_tool_calls: int
+    max_execution_time: float
+    deadline: float  # time.monotonic() value
+
+
+def tool_specs(registry: ToolRegistry | None, names: list[str], *, agent: str) -> list[ToolSpec]:
+    """The JSON schemas of the named tools (`"*"`: every registered tool)."""
+    if not names:
+        return []
+    if registry is None:
+        raise AgentError(f"Agent '{agent}' has tools but no tool registry to run them")
+    if "*" in names:
+        names = registry.names()
+    specs = []
+    seen: set[str] = set()
+    for name in names:
+        if not registry.exists(name):
+            raise AgentError(
+                f"Agent '{agent}': allowed tool {name!r} is not registered. "
+                "See `llmspell tool list`, or register it with Tool.register{...}"
+            )
+        info = registry.info(name)
+        if info.name in seen:
+            continue
+        seen.add(info.name)
+        schema = registry.get(name).parameters_schema()
+        specs.append(ToolSpec(name=info.name, description=info.description, parameters=schema))
+    return specs
+
+
+def run_turn(
+    model: ChatModel,
+    request: ChatRequest,
+    *,
+    limits: Limits,
+    registry: ToolRegistry | None,
+    on_text: Callable[[str], None] | None = None,
+    on_tool: Callable[[str, bool], None] | None = None,
+    usage: Usage | None = None,
+) -> Turn:
+    """Run one user turn; `request.messages` ends with the user's message and is extended.
+
+    `usage` accumulates tokens as rounds finish, so a caller still knows what a failed turn
+    consumed.
+    """
+    first_new = len(request.messages) - 1
+    usage = usage if usage is not None else Usage()
+    records: list[ToolCallRecord] = []
+    offered = {spec.name.lower().replace("-", "_"): spec.name for spec in request.tools}
+    rounds = chunks = 0
+    while True:
+        _check_time(limits, model)
+        rounds += 1
+        if on_text is None:
+            response = model.chat(request)
+        else:
+            response, got = _stream(model, request, on_text)
+            chunks += got
+        usage.input_tokens += response.usage.input_tokens
+        usage.output_tokens += response.usage.output_tokens
+        if not response.tool_calls:
+            request.messages.append(ChatMessage(role="assistant", content=response.text))
+            break
+        if len(records) + len(response.tool_calls) > limits.max_tool_calls:
+            raise AgentError(
+                f"Agent '{limits.agent}' ({model.provider}/{model.model}) stopped: the model "
+                f"asked for more tool calls than `max_tool_calls` = {limits.max_tool_calls} "
+                f"allows ({len(records)} run, {len(response.tool_calls)} more asked). Raise it "
+                "with :max_tool_calls(n) or make the task smaller."
+            )
+        request.messages.append(
+            ChatMessage(
+                role="assistant", content=response.text or None, tool_calls=response.tool_calls
+            )
+        )
+        for call in response.tool_calls:
+            record = _run_tool(registry, offered, call.id, call.name, call.arguments)
+            records.append(record)
+            if on_tool is not None:
+                on_tool(record.name, record.success)
+            request.messages.append(
+                ChatMessage(
+                    role="tool", content=record.output, tool_call_id=call.id, name=call.name
+                )
+            )
+    return Turn(
+        messages=request.messages[first_new:],
+        response=response,
+        usage=usage,
+        tool_calls=records,
+        rounds=rounds,
+        chunks=chunks,
+    )
+
+
+def _check_time(limits: Limits, model: ChatModel) -> None:
+    if time.monotonic() > limits.deadline:
+        raise AgentError(
+            f"Agent '{limits.agent}' ({model.provider}/{model.model}) ran past "
+            f"`max_execution_time` = {limits.max_execution_time:g} s; raise it with "
+            ":max_execution_time(secs)"
+        )
+
+
+def _stream(
+    model: ChatModel, request: ChatRequest, on_text: Callable[[str], None]
+) -> tuple[ChatResponse, int]:
+    chunks = 0
+    for event in model.stream(request):
+        if event.kind == "text":
+            if event.text:
+                chunks += 1
+                on_text(event.text)
+        elif event.response is not None:
+            return event.response, chunks
+    raise AgentError(f"{model.provider}/{model.model}: the stream ended without a final response")
+
+
+def _run_tool(
+    registry: ToolRegistry | None,
+    offered: dict[str, str],
+    call_id: str,
+    name: str,
+    arguments: dict[str, Any],
+) -> ToolCallRecord:
+    started = time.perf_counter()
+    canonical = offered.get(name.lower().replace("-", "_"))
+    if canonical is None or registry is None:
+        error = f"Tool '{name}' is not available to this agent; use one of: " + (
+            ", ".join(sorted(offered.values())) or "none"
+        )
+        return ToolCallRecord(
+            id=call_id,
+            name=name,
+            arguments=arguments,
+            output=f"Error: {error}",
+            success=False,
+            error=error,
+        )
+    try:
+        result = registry.invoke(canonical, arguments)
+    except LLMSpellError as exc:
+        error = str(exc)
+        return ToolCallRecord(
+            id=call_id,
+            name=canonical,
+            arguments=arguments,
+            output=f"Error: {error}",
+            success=False,
+            error=error,
+            duration_ms=_ms(started),
+        )
+    output = result.text
+    if not output and result.result is not None:
+        output = json.dumps(result.result, default=str, ensure_ascii=False)
+    if not result.success:
+        output = f"Error: {result.error or output}"
+    output = output or "(no output)"
+    return ToolCallRecord(
+        id=call_id,
+        name=canonical,
+        arguments=arguments,
+        output=output,
+        success=result.success,
+        error=result.error,
+        result=result.result,
+        duration_ms=_ms(started),
+    )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
