@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-from llmspell.config import LLMSpellConfig, apply_overrides
-from llmspell.runtime import Runtime
-
-
-@pytest.fixture
-def make_rt(tmp_path: Path, sink: Any) -> Iterator[Callable[..., Runtime]]:
-    """`make_rt({"tools.x": 1})`: a Runtime whose only allowed path is tmp_path."""
-    opened: list[Runtime] = []
-
-    def make(overrides: dict[str, Any] | None = None) -> Runtime:
-        cfg = apply_overrides(
-            LLMSpellConfig.build({}),
-            {"tools.file_operations.allowed_paths": [str(tmp_path)], **(overrides or {})},
-        )
-        rt = Runtime.from_config(cfg, sink=sink, cwd=tmp_path)
-        opened.append(rt)
-        return rt
-
-    yield make
-    for rt in opened:
-        rt.close()
-
-
-@pytest.fixture
-def rt(make_rt: Callable[..., Runtime]) -> Runtime:
-    return make_rt()
 
 
 @pytest.fixture

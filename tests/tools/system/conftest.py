@@ -6,36 +6,15 @@ import http.server
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmspell.config import LLMSpellConfig, apply_overrides
 from llmspell.config.tools import DEFAULT_ALLOWED_COMMANDS
 from llmspell.runtime import Runtime
 
 #: the defaults plus programs the tests need for timeouts, endless output and the environment
 TEST_COMMANDS = [*DEFAULT_ALLOWED_COMMANDS, "sleep", "yes", "env", "not-a-real-program-xyz"]
-
-
-@pytest.fixture
-def make_rt(tmp_path: Path, sink: Any) -> Iterator[Callable[..., Runtime]]:
-    """`make_rt({"tools.x": 1})`: a Runtime whose only allowed path is tmp_path."""
-    opened: list[Runtime] = []
-
-    def make(overrides: dict[str, Any] | None = None) -> Runtime:
-        cfg = apply_overrides(
-            LLMSpellConfig.build({}),
-            {"tools.file_operations.allowed_paths": [str(tmp_path)], **(overrides or {})},
-        )
-        rt = Runtime.from_config(cfg, sink=sink, cwd=tmp_path)
-        opened.append(rt)
-        return rt
-
-    yield make
-    for rt in opened:
-        rt.close()
 
 
 @pytest.fixture
