@@ -324,10 +324,84 @@ def agent_overhead(*, quick: bool) -> list[Figure]:
     ]
 
 
+def workflow_overhead(*, quick: bool) -> list[Figure]:
+    """Per-step cost of a sequential workflow of trivial function steps, and 10 parallel agent
+    steps of 200 ms each against the loopback fake server (budget: one step's time plus 100 ms).
+    """
+    from llmspell.config.loader import config_from_toml
+    from llmspell.core.output import CaptureSink
+    from llmspell.runtime import Runtime
+
+    steps = 50
+    repeats = 5 if quick else 15
+    with _fake_provider_server() as server, tempfile.TemporaryDirectory() as home:
+        toml = (
+            f'[providers.openai]\nbase_url = "{server.openai_base_url}"\n'
+            'api_key = "bench-key"\nmax_retries = 0\n'
+        )
+        runtime = Runtime(config_from_toml(toml), sink=CaptureSink(), home=Path(home))
+        engine = runtime.engine()
+        engine.execute(
+            "local b = Workflow.builder():name('seq'):sequential()\n"
+            f"for i = 1, {steps} do b:add_step({{name = 's' .. i, type = 'function',"
+            " fn = function(input) return i end}) end\n"
+            "seq = b:build()\n"
+            "local e = Workflow.builder():name('empty'):sequential()"
+            ":add_step({name = 'only', type = 'function', fn = function() return 0 end})\n"
+            "empty = e:build()"
+        )
+        per_step, fixed = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            engine.execute("seq:execute({})")
+            whole = time.perf_counter() - started
+            started = time.perf_counter()
+            engine.execute("empty:execute({})")
+            one = time.perf_counter() - started
+            per_step.append((whole - one) / (steps - 1) * 1e6)
+            fixed.append(one * 1000)
+        engine.execute(
+            "local b = Workflow.builder():name('fan'):parallel():max_concurrency(10)\n"
+            "for i = 1, 10 do\n"
+            "  Agent.builder():name('w' .. i):model('openai/gpt-4o-mini'):build()\n"
+            "  b:add_step({name = 'a' .. i, type = 'agent', agent = 'w' .. i, input = 'go'})\n"
+            "end\n"
+            "fan = b:build()"
+        )
+        server.set_latency(delay=0.2)
+        engine.execute("fan:execute({})")  # warm connections
+        totals = []
+        for _ in range(3 if quick else 5):
+            started = time.perf_counter()
+            engine.execute("fan:execute({})")
+            totals.append((time.perf_counter() - started) * 1000)
+        server.set_latency(delay=0.0)
+        runtime.close()
+    return [
+        Figure(
+            name="workflow per-step overhead (function steps)",
+            value=statistics.median(per_step),
+            unit="µs",
+            budget=100,
+            budget_kind="max",
+            baseline=f"one-step workflow: {statistics.median(fixed):.2f} ms",
+        ),
+        Figure(
+            name="10 parallel agent steps of 200 ms each",
+            value=statistics.median(totals),
+            unit="ms",
+            budget=300,
+            budget_kind="max",
+            baseline="serial would be 2,000 ms",
+        ),
+    ]
+
+
 ALL_CASES: list[Callable[..., list[Figure]]] = [
     startup,
     global_call_rate,
     state_latency,
     tool_invoke_rate,
     agent_overhead,
+    workflow_overhead,
 ]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
     from llmspell.tools.registry import ToolRegistry
+    from llmspell.workflows import WorkflowEngine
 
 log = logging.getLogger("llmspell.runtime")
 
@@ -56,6 +57,7 @@ class Runtime:
         self._tools: ToolRegistry | None = None
         self._providers: ProviderRegistry | None = None
         self._agents: AgentManager | None = None
+        self._workflows: WorkflowEngine | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -165,6 +167,20 @@ class Runtime:
             )
         return self._agents
 
+    @property
+    def workflows(self) -> WorkflowEngine:
+        """Workflows built by spells: sequential, parallel, conditional and loop."""
+        if self._workflows is None:
+            from llmspell.workflows import WorkflowEngine
+
+            self._workflows = WorkflowEngine(
+                tools=self.tools,
+                agents=self.agents,
+                state=lambda: self.state,
+                script_thread=self.script_thread,
+            )
+        return self._workflows
+
     def path_policy(self, script_dir: Path | None = None) -> PathPolicy:
         """Files a spell may read (its folder, the cwd, allowed paths) and write."""
         cfg = self.config
@@ -254,6 +270,11 @@ class Runtime:
 
             return ProviderGlobal(self.providers)
 
+        def workflow_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.workflow import WorkflowGlobal
+
+            return WorkflowGlobal(self.workflows)
+
         def session_global() -> ScriptGlobal:
             from llmspell.bridge.globals.session import SessionGlobal
 
@@ -281,6 +302,7 @@ class Runtime:
             "Tool": tool_global,
             "Agent": agent_global,
             "Provider": provider_global,
+            "Workflow": workflow_global,
             "Session": session_global,
             "Artifact": artifact_global,
         }
@@ -326,6 +348,7 @@ class Runtime:
     # Lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
+        self._workflows = None
         if self._agents is not None:
             self._agents.close()
             self._agents = None

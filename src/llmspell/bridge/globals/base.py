@@ -24,18 +24,20 @@ from collections.abc import Callable
 from types import FunctionType
 from typing import Any, ClassVar, Protocol
 
+from llmspell.core.scripting import ScriptObject
+
+__all__ = [
+    "Multi",
+    "ScriptFunction",
+    "ScriptGlobal",
+    "ScriptHost",
+    "ScriptObject",
+    "disabled_stand_in",
+    "script_methods",
+    "script_type",
+]
+
 _NOT_METHODS = frozenset({"script_fields", "script_index"})
-
-
-class ScriptObject:
-    """A Python object that a script sees as a table of methods plus plain data fields."""
-
-    def script_fields(self) -> dict[str, Any]:
-        """Plain data visible as fields on the script-side object (e.g. a timer's `id`)."""
-        return {}
-
-    # A subclass may define `script_index(self, key: str) -> Any` to answer keys that are not
-    # methods (`Tool.calculator`); returning None leaves the key nil.
 
 
 class ScriptGlobal(ScriptObject):

@@ -1,0 +1,558 @@
+"""A workflow definition (`Workflow`) and one execution of it (`Run`).
+
+`Run` owns the per-execution data: the input, the step records templates read, the State writer,
+the deadline. The kind modules (`sequential`, `parallel`, `conditional`, `loop`) drive a `Run`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmspell.core.errors import LLMSpellError, WorkflowError
+from llmspell.core.scripting import ScriptObject
+from llmspell.workflows.result import OutputWriter, StepRecord, WorkflowResult
+from llmspell.workflows.steps import (
+    AgentStep,
+    ErrorPolicy,
+    FunctionStep,
+    Step,
+    ToolStep,
+    WorkflowStep,
+    attempt_with_policy,
+    step_kind,
+)
+from llmspell.workflows.template import TemplateContext, render
+
+if TYPE_CHECKING:
+    from llmspell.workflows.engine import WorkflowEngine
+
+log = logging.getLogger("llmspell.workflows")
+KINDS = ("sequential", "parallel", "conditional", "loop")
+
+
+@dataclass(slots=True, kw_only=True)
+class Branch:
+    name: str
+    steps: list[Step]
+    condition: Any = None  # a Condition (conditional workflows); None: always
+    default: bool = False
+    required: bool = True
+
+
+@dataclass(slots=True, kw_only=True)
+class LoopSpec:
+    kind: str = "range"  # range | collection | while
+    start: int | float = 1
+    end: int | float = 10  # exclusive
+    step: int | float = 1
+    values: list[Any] = field(default_factory=list)
+    condition: Any = None  # while: an expression string or a function(ctx) -> bool
+    max_iterations: int | None = None
+    break_conditions: list[Any] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class WorkflowSpec:
+    name: str
+    kind: str
+    description: str = ""
+    steps: list[Step] = field(default_factory=list)  # sequential, loop body, conditional preamble
+    branches: list[Branch] = field(default_factory=list)  # parallel and conditional
+    policy: ErrorPolicy = field(default_factory=ErrorPolicy)
+    timeout: float | None = None  # seconds for the whole run
+    max_concurrency: int = 4
+    loop: LoopSpec | None = None
+    execute_all_matching: bool = False
+
+    def all_steps(self) -> list[Step]:
+        return [*self.steps, *(s for b in self.branches for s in b.steps)]
+
+
+@dataclass(slots=True)
+class Metrics:
+    executions: int = 0
+    successes: int = 0
+    failures: int = 0
+    steps_executed: int = 0
+    total_duration_ms: float = 0.0
+    last_duration_ms: float = 0.0
+
+    def as_table(self, last_execution_id: str | None) -> dict[str, Any]:
+        avg = self.total_duration_ms / self.executions if self.executions else 0.0
+        table: dict[str, Any] = {
+            "executions": self.executions,
+            "execution_count": self.executions,
+            "successes": self.successes,
+            "failures": self.failures,
+            "steps_executed": self.steps_executed,
+            "total_duration_ms": self.total_duration_ms,
+            "average_duration_ms": avg,
+            "last_duration_ms": self.last_duration_ms,
+        }
+        if last_execution_id:
+            table["last_execution_id"] = last_execution_id
+        return table
+
+
+class Workflow:
+    """A built workflow: run it with `execute(input)`; thread-safe to run more than once."""
+
+    def __init__(self, spec: WorkflowSpec, engine: WorkflowEngine) -> None:
+        if spec.kind not in KINDS:
+            raise WorkflowError(f"Unknown workflow type '{spec.kind}' (use {', '.join(KINDS)})")
+        self.id = f"workflow_{uuid.uuid4().hex}"
+        self.spec = spec
+        self.engine = engine
+        self.shared_data: dict[str, Any] = {}
+        self.before: list[Callable[..., Any]] = []
+        self.after: list[Callable[..., Any]] = []
+        self.on_error: list[Callable[..., Any]] = []
+        self.metrics = Metrics()
+        self.last_execution_id: str | None = None
+        self.last_result: WorkflowResult | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def __repr__(self) -> str:
+        return f"<Workflow {self.spec.kind} {self.name!r}>"
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.kind,
+            "description": self.spec.description,
+        }
+
+    def execute(self, input: Any = None) -> WorkflowResult:
+        """Run once. Fail-fast failures raise WorkflowError naming the step."""
+        from llmspell.workflows import conditional, loop, parallel, sequential
+
+        runners = {
+            "sequential": sequential.execute,
+            "parallel": parallel.execute,
+            "conditional": conditional.execute,
+            "loop": loop.execute,
+        }
+        run = Run(self, input)
+        self.last_execution_id = run.execution_id
+        for hook in self.before:
+            hook(run.hook_context())
+        try:
+            runners[self.kind](run)
+        except BaseException as exc:
+            result = run.result()
+            self._account(result)
+            message = str(exc)
+            if isinstance(exc, LLMSpellError):
+                for hook in self.on_error:
+                    hook(message, run.hook_context())
+            raise
+        result = run.result()
+        self._account(result)
+        if not result.success:
+            for hook in self.on_error:
+                hook(result.as_table().get("error", ""), run.hook_context())
+        for hook in self.after:
+            hook(result.as_table())
+        return result
+
+    def _account(self, result: WorkflowResult) -> None:
+        with self._lock:
+            m = self.metrics
+            m.executions += 1
+            if result.success:
+                m.successes += 1
+            else:
+                m.failures += 1
+            m.steps_executed += sum(1 for r in result.records if r.status != "skipped")
+            m.total_duration_ms += result.duration_ms
+            m.last_duration_ms = result.duration_ms
+            self.last_result = result
+
+    def validate(self) -> dict[str, Any]:
+        from llmspell.workflows.template import references
+
+        errors: list[str] = []
+        warnings: list[str] = []
+        spec = self.spec
+        steps = spec.all_steps()
+        names = {s.name for s in steps}
+        if not steps:
+            errors.append("the workflow has no steps")
+        seen: set[str] = set()
+        for step in steps:
+            if step.name in seen and spec.kind != "conditional":
+                warnings.append(f"step name '{step.name}' is used more than once")
+            seen.add(step.name)
+            if isinstance(step, ToolStep) and not self.engine.tool_exists(step.tool):
+                errors.append(f"step '{step.name}': Tool '{step.tool}' not found")
+            if (
+                isinstance(step, AgentStep)
+                and isinstance(step.agent, str)
+                and not self.engine.agent_exists(step.agent)
+            ):
+                errors.append(f"step '{step.name}': Agent instance '{step.agent}' not found")
+            for ref in references(step.input):
+                parts = ref.split(".")
+                if parts[0] in ("step", "steps") and len(parts) > 1 and parts[1] not in names:
+                    errors.append(f"step '{step.name}': {{{{{ref}}}}} names no step")
+        if spec.kind == "conditional" and not spec.branches:
+            errors.append("a conditional workflow needs a condition and branch steps")
+        return {
+            "valid": not errors,
+            "workflow_id": self.id,
+            "errors": errors,
+            "warnings": warnings,
+        }
+
+
+def _input_table(value: Any) -> tuple[dict[str, Any], str]:
+    """The workflow input as a table and its text (`input.input`/`input.text`, else JSON)."""
+    if value is None:
+        return {}, "{}"
+    if isinstance(value, str):
+        return {"input": value, "text": value}, value
+    if isinstance(value, list) and not value:
+        return {}, "{}"
+    if not isinstance(value, dict):
+        raise WorkflowError("a workflow input must be a table or a string")
+    for key in ("input", "text", "prompt"):
+        if isinstance(value.get(key), str):
+            return value, value[key]
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    return value, text
+
+
+class Run:
+    """One execution: records, templates, State writes, the deadline."""
+
+    def __init__(self, workflow: Workflow, input: Any) -> None:
+        self.workflow = workflow
+        self.engine = workflow.engine
+        self.spec = workflow.spec
+        self.execution_id = str(uuid.uuid4())
+        self.input, self.input_text = _input_table(input)
+        self.started = time.perf_counter()
+        self.deadline = time.monotonic() + self.spec.timeout if self.spec.timeout else None
+        self.records: list[StepRecord] = []
+        self._latest: dict[str, StepRecord] = {}
+        self._lock = threading.Lock()
+        self.writer = OutputWriter(self.engine.state, self.execution_id)
+        self.agent_outputs: dict[str, str] = {}
+        self.usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+        self.cost_usd = 0.0
+        self.loop: dict[str, Any] | None = None
+        self.summary = ""
+        self.extra: dict[str, Any] = {}
+        self.step_names = frozenset(s.name for s in self.spec.all_steps())
+
+    # Reading -----------------------------------------------------------------------------------
+
+    def latest(self, name: str) -> StepRecord | None:
+        return self._latest.get(name)
+
+    def outputs(self) -> dict[str, Any]:
+        with self._lock:
+            return {n: r.output for n, r in self._latest.items() if r.success}
+
+    def template_context(self) -> TemplateContext:
+        def step(name: str) -> dict[str, Any] | None:
+            record = self._latest.get(name)
+            return None if record is None else record.as_mapping()
+
+        return TemplateContext(
+            input=self.input,
+            input_text=self.input_text,
+            step=step,
+            step_names=self.step_names,
+            loop=self.loop,
+        )
+
+    def hook_context(self) -> dict[str, Any]:
+        return {
+            "workflow_id": self.workflow.id,
+            "workflow_name": self.workflow.name,
+            "workflow_type": self.workflow.kind,
+            "execution_id": self.execution_id,
+            "input": self.input,
+        }
+
+    def latest_all(self) -> dict[str, StepRecord]:
+        with self._lock:
+            return dict(self._latest)
+
+    def function_context_base(self) -> StepContext:
+        """What script functions (steps, predicates, loop conditions) receive as `ctx`."""
+        return StepContext(self, None)
+
+    def function_context(self, step: Step) -> StepContext:
+        return StepContext(self, step.name)
+
+    def check_time(self, where: str) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise WorkflowError(
+                f"Workflow '{self.workflow.name}' exceeded its time limit "
+                f"({self.spec.timeout:g} s) before {where}",
+                workflow=self.workflow.name,
+            )
+
+    # Running steps -----------------------------------------------------------------------------
+
+    def run_steps(self, steps: list[Step], *, branch: str | None = None) -> list[StepRecord]:
+        """Steps in order; under `continue` a failure is recorded and the next step runs."""
+        done = []
+        for step in steps:
+            self.check_time(f"step '{step.name}'")
+            done.append(self.run_step(step, branch=branch))
+        return done
+
+    def run_step(self, step: Step, *, branch: str | None = None) -> StepRecord:
+        """One step under the error policy; raises WorkflowError when it fails fast."""
+        policy = self.spec.policy
+        record = StepRecord(
+            name=step.name,
+            kind=step_kind(step),
+            step_id=f"{self.execution_id}:{step.name}",
+            branch=branch,
+            iteration=None if self.loop is None else self.loop.get("index"),
+            required=step.required,
+        )
+        started = time.perf_counter()
+        try:
+            value, retries = attempt_with_policy(
+                step,
+                policy,
+                lambda: self._invoke(step, record),
+                deadline=self.deadline,
+                script_thread=self.engine.script_thread,
+            )
+            record.retry_count = retries
+        except BaseException as exc:
+            record.success = False
+            record.status = "failed"
+            record.error = str(exc) or type(exc).__name__
+            record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self._record(record)
+            if not isinstance(exc, Exception):
+                raise
+            if policy.continues or not step.required:
+                return record
+            raise WorkflowError(
+                f"Workflow '{self.workflow.name}': Step '{step.name}' failed: {record.error}",
+                workflow=self.workflow.name,
+                step=step.name,
+            ) from exc
+        record.output = value
+        record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        self._record(record)
+        self.writer.step(record)
+        return record
+
+    def _record(self, record: StepRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+            self._latest[record.name] = record
+
+    def _invoke(self, step: Step, record: StepRecord) -> Any:
+        ctx = self.template_context()
+        data = render(step.input, ctx, step=step.name)
+        if isinstance(step, ToolStep):
+            return self._tool(step, data, record)
+        if isinstance(step, AgentStep):
+            return self._agent(step, data, record)
+        if isinstance(step, WorkflowStep):
+            return self._nested(step, data, record)
+        return self._function(step, data, record)
+
+    def _tool(self, step: ToolStep, data: Any, record: StepRecord) -> Any:
+        if data is None or data == []:
+            params: dict[str, Any] = {}
+        elif isinstance(data, dict):
+            params = data
+        else:
+            params = {"input": data}
+        result = self.engine.invoke_tool(step.tool, params)
+        table = result.to_dict()
+        record.result = result.result if result.result is not None else table
+        record.raw = table
+        self.writer.put(f"step:{step.tool}:output", result.text)
+        self.writer.put(f"step:{step.tool}:metadata", table.get("metadata") or {})
+        return result.text
+
+    def _agent(self, step: AgentStep, data: Any, record: StepRecord) -> Any:
+        from llmspell.agents import AgentInput
+
+        agent = self.engine.resolve_agent(step.agent)
+        options: dict[str, Any] = {}
+        if data is None:
+            text = self.input_text if self.input_text not in ("", "{}") else ""
+        elif isinstance(data, dict):
+            text = next(
+                (
+                    data[k]
+                    for k in ("text", "prompt", "input", "message")
+                    if isinstance(data.get(k), str)
+                ),
+                "",
+            )
+            options = {k: data[k] for k in ("system", "temperature", "max_tokens") if k in data}
+        else:
+            text = data if isinstance(data, str) else json.dumps(data, default=str)
+        if not text.strip():
+            raise WorkflowError(f"Agent input cannot be empty (step '{step.name}')", step=step.name)
+        out = agent.execute(AgentInput(text=text, **options))
+        usage = {
+            "input_tokens": out.usage.input_tokens,
+            "output_tokens": out.usage.output_tokens,
+            "total_tokens": out.usage.total_tokens,
+        }
+        meta = {
+            "agent": out.agent,
+            "provider": out.provider,
+            "model": out.model,
+            "usage": usage,
+            "cost_usd": out.cost_usd,
+            "duration_ms": out.duration_ms,
+            "finish_reason": out.finish_reason,
+        }
+        if out.tool_calls:
+            meta["tool_calls"] = [
+                {"name": c.name, "arguments": c.arguments, "output": c.output, "success": c.success}
+                for c in out.tool_calls
+            ]
+        record.result = {"text": out.text, "metadata": meta}
+        record.raw = record.result
+        with self._lock:
+            self.agent_outputs[agent.name] = out.text
+            for key, n in usage.items():
+                self.usage[key] += n
+            self.cost_usd += out.cost_usd
+        self.writer.put(f"agent:{agent.name}:output", out.text)
+        self.writer.put(f"agent:{agent.name}:metadata", meta)
+        return out.text
+
+    def _nested(self, step: WorkflowStep, data: Any, record: StepRecord) -> Any:
+        child = self.engine.resolve_workflow(step.workflow)
+        if child is self.workflow:
+            raise WorkflowError(f"step '{step.name}': a workflow cannot run itself")
+        result = child.execute(self.input if data is None else data)
+        table = result.as_table()
+        record.result = table
+        record.raw = table
+        with self._lock:
+            self.agent_outputs.update(result.agent_outputs)
+            for key, n in result.usage.items():
+                self.usage[key] = self.usage.get(key, 0) + n
+            self.cost_usd += result.cost_usd
+        final = next((r.output for r in reversed(result.records) if r.success), None)
+        self.writer.put(f"nested:{child.name}:output", final)
+        self.writer.put(f"nested:{child.name}:metadata", table["metadata"])
+        if not result.success:
+            raise WorkflowError(table.get("error") or f"nested workflow '{child.name}' failed")
+        return final
+
+    def _function(self, step: FunctionStep, data: Any, record: StepRecord) -> Any:
+        value_in = self.input if data is None else data
+        if step.fn is None:
+            value = builtin_function(step.function or "", value_in)
+        else:
+            value = step.fn(value_in, self.function_context(step))
+        if isinstance(value, tuple):  # several return values: the first is the output
+            value = value[0] if value else None
+        record.result = value
+        return value
+
+    # Finishing ---------------------------------------------------------------------------------
+
+    def result(self) -> WorkflowResult:
+        return WorkflowResult(
+            workflow_id=self.workflow.id,
+            name=self.workflow.name,
+            kind=self.workflow.kind,
+            execution_id=self.execution_id,
+            records=list(self.records),
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            agent_outputs=dict(self.agent_outputs),
+            extra=dict(self.extra),
+            summary=self.summary,
+            usage=dict(self.usage),
+            cost_usd=self.cost_usd,
+        )
+
+
+def builtin_function(name: str, params: Any) -> Any:
+    """The original's named custom steps: `delay`/`sleep` really wait; others echo."""
+    params = params if isinstance(params, dict) else {}
+    if name in ("delay", "sleep", "quick_operation"):
+        ms = params.get("ms", params.get("delay_ms", params.get("duration_ms", 0)))
+        if isinstance(ms, int | float) and ms > 0:
+            time.sleep(min(float(ms), 60_000) / 1000)
+        return f"Delayed for {ms}ms"
+    if name == "success":
+        return "Success"
+    text = json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
+    return f"Custom function '{name}' executed with parameters: {text}"
+
+
+class StepContext(ScriptObject):
+    """`ctx` for script functions: cheap fields now; outputs, steps, shared data on demand.
+
+    Building every earlier output into every call made long workflows quadratic.
+    """
+
+    _LAZY = ("outputs", "shared_data", "steps")
+
+    def __init__(self, run: Any, step: str | None) -> None:
+        self._run = run
+        self._step = step
+
+    def script_fields(self) -> dict[str, Any]:
+        fields = dict(self._run.hook_context())
+        if self._step is not None:
+            fields["step"] = self._step
+            fields["step_name"] = self._step
+        loop = self._run.loop
+        if loop is not None:
+            fields["loop"] = dict(loop)
+            fields.update({k: v for k, v in loop.items() if k not in fields})
+        return fields
+
+    def script_index(self, key: str) -> Any:
+        run = self._run
+        if key == "outputs":
+            return run.outputs()
+        if key == "shared_data":
+            return dict(run.workflow.shared_data)
+        if key == "steps":
+            return {n: r.as_table() for n, r in run.latest_all().items()}
+        return None
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._LAZY:
+            return self.script_index(key)
+        return self.script_fields()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        return default if value is None else value
