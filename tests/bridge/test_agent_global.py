@@ -395,3 +395,44 @@ def test_example_spell_without_a_key_explains_what_to_do(cli):
     assert result.code == 1
     assert "Could not build an agent for openai/gpt-4o-mini" in result.stdout
     assert "OPENAI_API_KEY" in result.stdout
+
+
+_PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5E"
+    "rkJggg=="
+)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_images_reach_each_provider_in_its_own_shape(spell, fake_llm, protocol):
+    fake_llm.push("a red pixel", protocol=protocol)
+    text = spell(
+        f"""
+        local a = Agent.builder():model("{protocol}/{MODELS[protocol]}"):build()
+        return a:execute({{text = "What is this?",
+          media = {{ {{base64 = "{_PIXEL}", format = "png"}} }}}}).text
+        """
+    )
+    assert text == "a red pixel"
+    body = fake_llm.last_chat.body
+    user = [m for m in body["messages"] if m["role"] == "user"][-1]
+    if protocol == "openai":
+        parts = {p["type"]: p for p in user["content"]}
+        assert parts["text"]["text"] == "What is this?"
+        assert parts["image_url"]["image_url"]["url"] == f"data:image/png;base64,{_PIXEL}"
+    elif protocol == "anthropic":
+        image = next(b for b in user["content"] if b["type"] == "image")
+        assert image["source"] == {"type": "base64", "media_type": "image/png", "data": _PIXEL}
+    else:
+        assert user["images"] == [_PIXEL] and user["content"] == "What is this?"
+
+
+def test_bad_image_input_is_refused_before_any_request(spell, fake_llm):
+    ok, message = spell(
+        """
+        local a = Agent.builder():model("openai/gpt-4o-mini"):build()
+        return pcall(a.execute, a, {text = "hi", image = {format = "png"}})
+        """
+    )
+    assert ok is False and "each image needs `base64`" in message
+    assert fake_llm.requests == []

@@ -152,7 +152,7 @@ class Agent:
             messages=[
                 ChatMessage(role="system", content=system),
                 *self.conversation.window(),
-                ChatMessage(role="user", content=request.text),
+                ChatMessage(role="user", content=request.text, images=list(request.images)),
             ],
             temperature=_first(request.temperature, self.config.temperature),
             max_tokens=_first(request.max_tokens, self.config.max_tokens),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from llmspell.providers import Usage
 
 if TYPE_CHECKING:
-    from llmspell.providers.base import FinishReason
+    from llmspell.providers.base import FinishReason, ImagePart
 
 
 @dataclass(slots=True, kw_only=True)
@@ -22,6 +22,7 @@ class AgentInput:
     tools: list[str] | None = None  # None: the agent's allowed tools; []: none this call
     response_format: dict[str, Any] | None = None
     context: dict[str, Any] = field(default_factory=dict)  # shown to the model with the system
+    images: list[ImagePart] = field(default_factory=list)  # sent with this call only
     parameters: dict[str, Any] = field(default_factory=dict)  # the script's own extras
 
 

@@ -291,7 +291,13 @@ def _blocks(message: ChatMessage) -> tuple[str, list[dict[str, Any]]]:
                 "content": message.content or "",
             }
         ]
-    blocks: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": image.media_type, "data": image.data},
+        }
+        for image in message.images
+    ]
     if message.content:
         blocks.append({"type": "text", "text": message.content})
     for call in message.tool_calls:

@@ -26,9 +26,22 @@ class ToolCall:
 
 
 @dataclass(slots=True, kw_only=True)
+class ImagePart:
+    """An image sent with a user message: base64 data and its MIME type."""
+
+    data: str
+    media_type: str = "image/png"
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.media_type};base64,{self.data}"
+
+
+@dataclass(slots=True, kw_only=True)
 class ChatMessage:
     role: Role
     content: str | None = None
+    images: list[ImagePart] = field(default_factory=list)  # user messages only
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None  # for role "tool": which call this answers
     name: str | None = None  # for role "tool": the tool's name

@@ -312,6 +312,8 @@ def _feed(built: ResponseBuilder, chunk: dict[str, Any]) -> str:
 
 def _message(message: ChatMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content or ""}
+    if message.images:
+        out["images"] = [image.data for image in message.images]
     if message.role == "tool":
         if message.name:
             out["tool_name"] = message.name

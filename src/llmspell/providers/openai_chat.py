@@ -308,6 +308,14 @@ def _message(message: ChatMessage) -> dict[str, Any]:
             "content": message.content or "",
         }
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        out["content"] = [
+            {"type": "text", "text": message.content or ""},
+            *(
+                {"type": "image_url", "image_url": {"url": image.data_url}}
+                for image in message.images
+            ),
+        ]
     if message.role == "assistant" and message.tool_calls:
         out["tool_calls"] = [
             {

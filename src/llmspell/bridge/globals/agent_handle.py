@@ -10,6 +10,7 @@ from llmspell.agents.config import integer_value, names_value, number_value, res
 from llmspell.agents.memory import message_to_dict
 from llmspell.bridge.globals.base import ScriptObject, script_type
 from llmspell.core.errors import ValidationError
+from llmspell.providers.base import ImagePart
 
 if TYPE_CHECKING:
     from llmspell.agents import Agent, AgentManager
@@ -31,8 +32,7 @@ def agent_input(value: Any, opts: Any = None, *, where: str = "agent:execute") -
     instruction = table.get("instruction")
     if isinstance(instruction, str) and instruction:
         text = f"{instruction}\n\n{text}" if text else instruction
-    if table.get("media") or table.get("image"):
-        raise ValidationError(f"{where}: media input (images) is not supported yet; send text only")
+    images = image_parts(table.get("media"), table.get("image"), where)
     if not text:
         raise ValidationError(
             f"{where}: the input has no text; pass a string, {{text=...}} or {{prompt=...}}"
@@ -53,7 +53,45 @@ def agent_input(value: Any, opts: Any = None, *, where: str = "agent:execute") -
         response_format=response_format(where, pick("response_format")),
         context=_table(table.get("context"), where, key="context"),
         parameters=params,
+        images=images,
     )
+
+
+_IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+
+
+def image_parts(media: Any, image: Any, where: str) -> list[ImagePart]:
+    """`media = { {base64=..., format="png"}, ... }` and/or `image = {base64=..., format=}`."""
+    entries: list[Any] = []
+    if isinstance(media, list):
+        entries.extend(media)
+    elif isinstance(media, dict) and media:
+        entries.append(media)
+    elif media not in (None, {}, []):
+        raise ValidationError(f"{where}: media must be a list of {{base64=, format=}} tables")
+    if image is not None:
+        entries.append(image)
+    parts = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("base64"), str):
+            raise ValidationError(
+                f"{where}: each image needs `base64` (the encoded bytes) and an optional "
+                "`format` (png, jpeg, gif or webp)"
+            )
+        kind = str(entry.get("format") or entry.get("mime_type") or "png").lower()
+        media_type = kind if "/" in kind else _IMAGE_TYPES.get(kind)
+        if media_type is None:
+            raise ValidationError(
+                f"{where}: image format {kind!r} is not one of png, jpeg, gif, webp"
+            )
+        parts.append(ImagePart(data=entry["base64"], media_type=media_type))
+    return parts
 
 
 def _table(value: Any, where: str, *, key: str = "options") -> dict[str, Any]:
