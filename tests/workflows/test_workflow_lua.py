@@ -359,3 +359,37 @@ def test_build_without_type_and_bad_step_raise(lua):
         lua("Workflow.builder():sequential():add_step{name='x', type='bogus'}")
     with pytest.raises(ScriptError, match="Unknown condition type"):
         lua("Workflow.builder():conditional():condition{type='weird'}")
+
+
+def test_emit_publishes_on_the_event_bus(runtime):
+    values = runtime.run_code(
+        """
+        local seen = {}
+        Event.subscribe("pipeline.*", function(ev) seen[#seen + 1] = ev.topic end)
+        local sid = Event.subscribe("pipeline.done")
+        local wf = Workflow.builder():name("emitter"):sequential()
+          :add_step({name = "one", type = "function", fn = function() return 1 end})
+          :build()
+        wf:execute({})
+        wf:emit("pipeline.done", {count = 1})
+        local ev = Event.receive(sid, 500)
+        return #seen, seen[1], ev.data.count, ev.correlation_id == wf:get_execution_id()
+        """
+    )
+    assert values == [1, "pipeline.done", 1, True]
+
+
+def test_emit_with_events_off_names_the_key(tmp_path, sink):
+    from llmspell.config import LLMSpellConfig, apply_overrides
+    from llmspell.runtime import Runtime
+
+    cfg = apply_overrides(LLMSpellConfig.build({}), {"events.enabled": False})
+    with Runtime.from_config(cfg, sink=sink, cwd=tmp_path) as rt:
+        ok, message = rt.run_code(
+            """
+            local wf = Workflow.builder():name("quiet"):sequential()
+              :add_step({name = "one", type = "function", fn = function() return 1 end}):build()
+            return pcall(wf.emit, wf, "x.y", {})
+            """
+        )
+    assert ok is False and "events.enabled" in message

@@ -83,6 +83,9 @@ class EventsConfig(Section):
         default_factory=EventsFilteringConfig, description="Filters."
     )
     export: EventsExportConfig = Field(default_factory=EventsExportConfig, description="Export.")
+    persist: bool = Field(
+        default=False, description="Also store every event in the State store (scope `event`)."
+    )
 
 
 class DebugFileConfig(Section):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from llmspell.bridge.globals.base import ScriptGlobal
     from llmspell.bridge.lua.engine import LuaEngine
     from llmspell.diagnostics import DebugLog
+    from llmspell.events import EventBus
     from llmspell.providers import ProviderRegistry
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
@@ -58,6 +59,7 @@ class Runtime:
         self._providers: ProviderRegistry | None = None
         self._agents: AgentManager | None = None
         self._workflows: WorkflowEngine | None = None
+        self._events: EventBus | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -168,6 +170,21 @@ class Runtime:
         return self._agents
 
     @property
+    def events(self) -> EventBus:
+        """The event bus behind `Event`; workflows and (later) components publish on it."""
+        if self._events is None:
+            from llmspell.events import EventBus
+
+            cfg = self.config.events
+            self._events = EventBus(
+                cfg,
+                state=self.state if cfg.persist else None,
+                echo=self.sink.write_stderr,
+                base=self.cwd,
+            )
+        return self._events
+
+    @property
     def workflows(self) -> WorkflowEngine:
         """Workflows built by spells: sequential, parallel, conditional and loop."""
         if self._workflows is None:
@@ -178,6 +195,7 @@ class Runtime:
                 agents=self.agents,
                 state=lambda: self.state,
                 script_thread=self.script_thread,
+                events=lambda: self.events,
             )
         return self._workflows
 
@@ -275,6 +293,13 @@ class Runtime:
 
             return WorkflowGlobal(self.workflows)
 
+        def event_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.event import EventGlobal
+
+            if not self.config.events.enabled:
+                return disabled_stand_in(EventGlobal, feature="Events", key="events.enabled")
+            return EventGlobal(self.events, script_thread=self.script_thread)
+
         def session_global() -> ScriptGlobal:
             from llmspell.bridge.globals.session import SessionGlobal
 
@@ -303,6 +328,7 @@ class Runtime:
             "Agent": agent_global,
             "Provider": provider_global,
             "Workflow": workflow_global,
+            "Event": event_global,
             "Session": session_global,
             "Artifact": artifact_global,
         }
@@ -349,6 +375,9 @@ class Runtime:
 
     def close(self) -> None:
         self._workflows = None
+        if self._events is not None:
+            self._events.close()
+            self._events = None
         if self._agents is not None:
             self._agents.close()
             self._agents = None

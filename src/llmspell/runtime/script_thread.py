@@ -49,6 +49,22 @@ class ScriptThread:
                 self._serve(job)
         return future.result()
 
+    def serve_pending(self, timeout: float = 0.0) -> None:
+        """On the script thread: run queued calls, waiting up to `timeout` for the first one."""
+        if not self.on_script_thread():
+            return
+        try:
+            job = self._jobs.get(timeout=timeout) if timeout > 0 else self._jobs.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            if job is not None:
+                self._serve(job)
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+
     @staticmethod
     def _serve(job: tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]) -> None:
         done, fn, args = job

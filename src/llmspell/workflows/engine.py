@@ -20,6 +20,7 @@ from llmspell.workflows.workflow import KINDS, Workflow, WorkflowSpec
 
 if TYPE_CHECKING:
     from llmspell.agents import AgentManager
+    from llmspell.events import EventBus
     from llmspell.runtime.script_thread import ScriptThread
     from llmspell.state import StateStore
     from llmspell.tools.base import ToolResult
@@ -43,7 +44,9 @@ class WorkflowEngine:
         agents: AgentManager | None = None,
         state: Callable[[], StateStore | None] | None = None,
         script_thread: ScriptThread | None = None,
+        events: Callable[[], EventBus | None] | None = None,
     ) -> None:
+        self.events = events
         self.tools = tools
         self.agents = agents
         self.state = state

@@ -130,6 +130,21 @@ class Workflow:
     def __repr__(self) -> str:
         return f"<Workflow {self.spec.kind} {self.name!r}>"
 
+    def emit(self, event_type: str, data: Any = None) -> None:
+        """Publish an event from this workflow (correlated with its last execution)."""
+        bus = self.engine.events() if self.engine.events is not None else None
+        if bus is None or not bus.enabled:
+            from llmspell.core.errors import FeatureDisabled
+
+            raise FeatureDisabled("Events", "events.enabled")
+        bus.publish(
+            event_type,
+            data,
+            correlation_id=self.last_execution_id,
+            source=f"workflow:{self.name}",
+            metadata={"workflow_id": self.id},
+        )
+
     def info(self) -> dict[str, Any]:
         return {
             "id": self.id,

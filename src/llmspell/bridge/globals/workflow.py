@@ -312,6 +312,11 @@ class WorkflowHandle(ScriptObject):
     def get_info(self) -> dict[str, Any]:
         return self._workflow.info()
 
+    def emit(self, event_type: str, data: Any = None) -> bool:
+        """Publish an event on the bus (`Event.subscribe` sees it), correlated with this run."""
+        self._workflow.emit(event_type, data)
+        return True
+
     def get_execution_id(self) -> str:
         return self._last()
 
