@@ -242,3 +242,19 @@ def test_a_cached_integer_key_does_not_let_a_boolean_key_through(store):
     store.save("scores", 1, "one")
     with pytest.raises(StateError, match="must be a string, got bool"):
         store.save("scores", True, "yes")
+
+
+def test_save_many_writes_all_in_one_transaction(store):
+    store.save("workflow", "old", "gone soon")
+    store.save_many("workflow", [("a", 1), ("b", {"x": [1, 2]}), ("old", None)])
+    assert store.load("workflow", "a") == 1
+    assert store.load("workflow", "b") == {"x": [1, 2]}
+    assert store.load("workflow", "old") is None
+
+
+def test_save_many_refuses_everything_when_one_key_is_bad(store):
+    from llmspell.core.errors import StateError
+
+    with pytest.raises(StateError):
+        store.save_many("workflow", [("fine", 1), ("bad..key", 2)])
+    assert store.load("workflow", "fine") is None

@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmspell.core.errors import StateError, StorageError
@@ -90,6 +90,21 @@ class StateStore:
             self.backend.delete(full)
             return
         self.backend.put(full, self._encode(full, value), expires_at=_expiry(ttl))
+
+    def save_many(self, scope: str, items: Iterable[tuple[str, Any]]) -> None:
+        """Store several values in one transaction (all or none); None deletes a key."""
+        encoded = []
+        for key, value in items:
+            full = self.full_key(scope, key)
+            encoded.append((full, None if value is None else self._encode(full, value)))
+        if not encoded:
+            return
+        with self.backend.transaction() as txn:
+            for full, text in encoded:
+                if text is None:
+                    txn.delete(full)
+                else:
+                    txn.put(full, text)
 
     def load(self, scope: str, key: str) -> Any:
         full, raw = self._keys(scope, key)

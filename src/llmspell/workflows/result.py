@@ -11,6 +11,7 @@ State keys (api-cli-config.md §2.3.6), written under the raw key `workflow:<exe
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -167,11 +168,18 @@ class WorkflowResult:
 
 
 class OutputWriter:
-    """Writes a run's step outputs to State; a State failure is logged, never fatal."""
+    """Collects a run's step outputs and writes them to State in one transaction per run.
+
+    One transaction per step cost more than the steps themselves; the outputs are flushed when
+    the run ends (success or failure) and before any read. A State failure is logged, never
+    fatal.
+    """
 
     def __init__(self, state: Callable[[], StateStore | None] | None, execution_id: str) -> None:
         self._state = state
         self.execution_id = execution_id
+        self._pending: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
 
     def _store(self) -> StateStore | None:
         if self._state is None:
@@ -184,13 +192,23 @@ class OutputWriter:
             return None
 
     def put(self, key: str, value: Any) -> None:
+        if self._state is None:
+            return
+        with self._lock:
+            self._pending.append((f"{self.execution_id}:{key}", value))
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
         store = self._store()
         if store is None:
             return
         try:
-            store.save("workflow", f"{self.execution_id}:{key}", value)
+            store.save_many("workflow", pending)
         except LLMSpellError as exc:
-            log.warning("workflow output %r not saved: %s", key, exc)
+            log.warning("workflow outputs of %s not saved: %s", self.execution_id, exc)
 
     def step(self, record: StepRecord) -> None:
         self.put(
@@ -206,5 +224,6 @@ class OutputWriter:
         )
 
     def load(self, key: str) -> Any:
+        self.flush()
         store = self._store()
         return None if store is None else store.load("workflow", f"{self.execution_id}:{key}")

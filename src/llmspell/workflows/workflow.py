@@ -498,6 +498,7 @@ class Run:
     # Finishing ---------------------------------------------------------------------------------
 
     def result(self) -> WorkflowResult:
+        self.writer.flush()
         return WorkflowResult(
             workflow_id=self.workflow.id,
             name=self.workflow.name,
