@@ -18,10 +18,11 @@ from llmspell.agents.lifecycle import Lifecycle
 from llmspell.agents.loop import Limits, Turn, run_turn, tool_specs
 from llmspell.agents.memory import Conversation
 from llmspell.agents.metrics import AgentMetrics
-from llmspell.core.errors import AgentError
+from llmspell.core.errors import AgentError, LLMSpellError
 from llmspell.providers import ChatMessage, ChatRequest, ChatResponse, Usage
 
 if TYPE_CHECKING:
+    from llmspell.hooks import HookRegistry, Outcome
     from llmspell.providers import ChatModel, Price
     from llmspell.state import StateStore
     from llmspell.tools.base import ToolResult
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 TextSink = Callable[[str], None]
 
 STATE_SCOPE = "agent"
+_AGENT_POINTS = ("BeforeAgentExecution", "AfterAgentExecution", "AgentError")
 _depth: ContextVar[int] = ContextVar("llmspell_agent_depth", default=0)
 
 
@@ -64,6 +66,7 @@ class Agent:
         self.lifecycle = Lifecycle(config.name)
         self.metrics = AgentMetrics()
         self.created_at = time.time()
+        self.hooks: HookRegistry | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.provider}/{self.model}>"
@@ -71,7 +74,93 @@ class Agent:
     # Calls ------------------------------------------------------------------------------------
 
     def execute(self, request: AgentInput, *, on_text: TextSink | None = None) -> AgentOutput:
-        """Answer one message; `on_text` streams the answer's text as it arrives."""
+        """Answer one message; `on_text` streams the answer's text as it arrives.
+
+        With hooks: BeforeAgentExecution may change the input (modified: a string is the new
+        text, a table updates `text`/`system`/...), cancel, replace (the answer's text) or skip
+        (an empty answer); AfterAgentExecution may change or replace the answer's text;
+        AgentError may retry once after its delay, replace or skip.
+        """
+        hooks = self.hooks
+        if hooks is None or not hooks.any(*_AGENT_POINTS):
+            return self._execute(request, on_text)
+        return self._execute_hooked(hooks, request, on_text)
+
+    def _execute_hooked(
+        self, hooks: HookRegistry, request: AgentInput, on_text: TextSink | None
+    ) -> AgentOutput:
+        import dataclasses
+        import uuid
+
+        from llmspell.hooks import HookContext
+        from llmspell.hooks import points as hp
+
+        correlation = str(uuid.uuid4())
+
+        def context(point: str, subject: str, **data: Any) -> HookContext:
+            return HookContext(
+                point=point,
+                component_type="agent",
+                component_name=self.name,
+                data={"agent": self.name, "input": _input_table(request), **data},
+                metadata={"provider": self.provider, "model": self.model, "kind": self.kind},
+                subject=subject,
+                correlation_id=correlation,
+            )
+
+        if hooks.has(hp.BEFORE_AGENT):
+            before = hooks.fire(hp.BEFORE_AGENT, context(hp.BEFORE_AGENT, "input"))
+            if before.modified:
+                request = _apply_input(request, before.data)
+            early = self._early(before, request)
+            if early is not None:
+                return early
+        try:
+            out = self._execute(request, on_text)
+        except LLMSpellError as exc:
+            if not hooks.has(hp.AGENT_ERROR):
+                raise
+            failed = hooks.fire(hp.AGENT_ERROR, context(hp.AGENT_ERROR, "error", error=str(exc)))
+            if failed.kind == "retry":
+                if failed.result.delay > 0:
+                    time.sleep(failed.result.delay)
+                out = self._execute(request, on_text)
+            else:
+                early = self._early(failed, request)
+                if early is None:
+                    raise
+                return early
+        if hooks.has(hp.AFTER_AGENT):
+            table = {"text": out.text, "provider": out.provider, "model": out.model}
+            after = hooks.fire(hp.AFTER_AGENT, context(hp.AFTER_AGENT, "output", output=table))
+            if after.kind == "retry":
+                if after.result.delay > 0:
+                    time.sleep(after.result.delay)
+                return self._execute(request, on_text)
+            early = self._early(after, request)
+            if early is not None:
+                return early
+            if after.modified:
+                out = dataclasses.replace(out, text=_text_of(after.data, out.text))
+        return out
+
+    def _early(self, outcome: Outcome, request: AgentInput) -> AgentOutput | None:
+        kind = outcome.kind
+        if kind == "cancel":
+            raise AgentError(f"Agent '{self.name}' cancelled by a hook: {outcome.result.reason}")
+        if kind in ("replace", "skipped"):
+            text = _text_of(outcome.result.data, "") if kind == "replace" else ""
+            return AgentOutput(
+                text=text,
+                agent=self.name,
+                provider=self.provider,
+                model=self.model,
+                finish_reason="stop",
+                rounds=0,
+            )
+        return None
+
+    def _execute(self, request: AgentInput, on_text: TextSink | None) -> AgentOutput:
         self.lifecycle.ready_to_run()
         depth = _depth.get()
         if depth >= self.config.max_recursion_depth:
@@ -138,6 +227,7 @@ class Agent:
             on_text=on_text,
             on_tool=lambda name, ok: self.metrics.tool_used(name, ok=ok),
             usage=usage,
+            hooks=self.hooks,
         )
 
     def chat_request(self, request: AgentInput) -> ChatRequest:
@@ -286,6 +376,50 @@ class BasicAgent(Agent):
             rounds=0,
             chunks=1 if on_text is not None else 0,
         )
+
+
+def _input_table(request: AgentInput) -> dict[str, Any]:
+    table: dict[str, Any] = {"text": request.text}
+    for key in ("system", "temperature", "max_tokens"):
+        value = getattr(request, key)
+        if value is not None:
+            table[key] = value
+    if request.context:
+        table["context"] = dict(request.context)
+    return table
+
+
+def _apply_input(request: AgentInput, data: Any) -> AgentInput:
+    """A `modified` input: a string is the new text; a table may set text, system, ..."""
+    import dataclasses
+
+    if isinstance(data, str):
+        return dataclasses.replace(request, text=data)
+    if not isinstance(data, dict):
+        return request
+    changes: dict[str, Any] = {}
+    for key in ("text", "system"):
+        if isinstance(data.get(key), str):
+            changes[key] = data[key]
+    for key in ("temperature", "max_tokens"):
+        if isinstance(data.get(key), int | float) and not isinstance(data.get(key), bool):
+            changes[key] = data[key]
+    if isinstance(data.get("context"), dict):
+        changes["context"] = data["context"]
+    return dataclasses.replace(request, **changes)
+
+
+def _text_of(value: Any, default: str) -> str:
+    """The text in a hook's value: a string, a table's `text`, or JSON of anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        return value["text"]
+    if value is None:
+        return default
+    import json
+
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _first(*values: Any) -> Any:

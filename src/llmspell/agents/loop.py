@@ -20,6 +20,7 @@ from llmspell.core.errors import AgentError, LLMSpellError
 from llmspell.providers import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 
 if TYPE_CHECKING:
+    from llmspell.hooks import HookRegistry
     from llmspell.providers import ChatModel
     from llmspell.tools.registry import ToolRegistry
 
@@ -79,6 +80,7 @@ def run_turn(
     on_text: Callable[[str], None] | None = None,
     on_tool: Callable[[str, bool], None] | None = None,
     usage: Usage | None = None,
+    hooks: HookRegistry | None = None,
 ) -> Turn:
     """Run one user turn; `request.messages` ends with the user's message and is extended.
 
@@ -93,11 +95,13 @@ def run_turn(
     while True:
         _check_time(limits, model)
         rounds += 1
-        if on_text is None:
-            response = model.chat(request)
+        if hooks is not None and hooks.any(BEFORE_LLM, AFTER_LLM):
+            response, got = _hooked_call(hooks, model, request, on_text, limits.agent)
+        elif on_text is None:
+            response, got = model.chat(request), 0
         else:
             response, got = _stream(model, request, on_text)
-            chunks += got
+        chunks += got
         usage.input_tokens += response.usage.input_tokens
         usage.output_tokens += response.usage.output_tokens
         if not response.tool_calls:
@@ -133,6 +137,105 @@ def run_turn(
         rounds=rounds,
         chunks=chunks,
     )
+
+
+BEFORE_LLM = "BeforeLLMCall"
+AFTER_LLM = "AfterLLMCall"
+
+
+def _hooked_call(
+    hooks: HookRegistry,
+    model: ChatModel,
+    request: ChatRequest,
+    on_text: Callable[[str], None] | None,
+    agent: str,
+) -> tuple[ChatResponse, int]:
+    """One model call between BeforeLLMCall and AfterLLMCall.
+
+    Before: cancel fails the turn; replace (or skipped, with "") answers without calling the
+    model; modified with a string or `{text=}` replaces the last user message's text; with
+    `{temperature=, max_tokens=}` changes those. After: modified or replace changes the
+    answer's text (tool calls the model asked for are then dropped on replace).
+    """
+    import dataclasses
+
+    from llmspell.hooks import HookContext
+
+    def context(point: str, subject: str, **data: Any) -> HookContext:
+        last = request.messages[-1] if request.messages else None
+        return HookContext(
+            point=point,
+            component_type="llm",
+            component_name=f"{model.provider}/{model.model}",
+            data={
+                "agent": agent,
+                "provider": model.provider,
+                "model": model.model,
+                "request": {
+                    "text": last.content if last is not None else None,
+                    "messages": len(request.messages),
+                    "temperature": request.temperature,
+                    "max_tokens": request.max_tokens,
+                    "tools": [t.name for t in request.tools],
+                },
+                **data,
+            },
+            metadata={"agent": agent},
+            subject=subject,
+        )
+
+    before = hooks.fire(BEFORE_LLM, context(BEFORE_LLM, "request"))
+    kind = before.kind
+    if kind == "cancel":
+        raise AgentError(
+            f"Agent '{agent}': the call to {model.provider}/{model.model} was cancelled by a "
+            f"hook: {before.result.reason}"
+        )
+    if kind in ("replace", "skipped"):
+        text = _hook_text(before.result.data) if kind == "replace" else ""
+        return ChatResponse(text=text, provider=model.provider, model=model.model), 0
+    if before.modified:
+        _apply_request(request, before.data)
+    if on_text is None:
+        response, got = model.chat(request), 0
+    else:
+        response, got = _stream(model, request, on_text)
+    if hooks.has(AFTER_LLM):
+        table = {"text": response.text, "finish_reason": response.finish_reason}
+        after = hooks.fire(AFTER_LLM, context(AFTER_LLM, "response", response=table))
+        if after.kind == "cancel":
+            raise AgentError(
+                f"Agent '{agent}': the answer of {model.provider}/{model.model} was cancelled "
+                f"by a hook: {after.result.reason}"
+            )
+        if after.kind == "replace":
+            response = dataclasses.replace(
+                response, text=_hook_text(after.result.data), tool_calls=[]
+            )
+        elif after.modified:
+            response = dataclasses.replace(response, text=_hook_text(after.data))
+    return response, got
+
+
+def _hook_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        return value["text"]
+    return "" if value is None else json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _apply_request(request: ChatRequest, data: Any) -> None:
+    text = data if isinstance(data, str) else None
+    if isinstance(data, dict):
+        if isinstance(data.get("text"), str):
+            text = data["text"]
+        for key in ("temperature", "max_tokens"):
+            value = data.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                setattr(request, key, value)
+    if text is not None and request.messages and request.messages[-1].role == "user":
+        request.messages[-1].content = text
 
 
 def _check_time(limits: Limits, model: ChatModel) -> None:

@@ -24,6 +24,7 @@ from llmspell.core.errors import AgentError, ProviderError, ToolParameterError, 
 
 if TYPE_CHECKING:
     from llmspell.agents.io import AgentOutput
+    from llmspell.hooks import HookRegistry
     from llmspell.providers import ChatModel, ProviderRegistry
     from llmspell.runtime.script_thread import ScriptThread
     from llmspell.state import StateStore
@@ -65,7 +66,9 @@ class AgentManager:
         state: Callable[[], StateStore] | None = None,
         script_thread: ScriptThread | None = None,
         model_factory: ChatModelFactory | None = None,
+        hooks: HookRegistry | None = None,
     ) -> None:
+        self.hooks = hooks
         self.providers = providers
         self.tools = tools
         self.script_thread = script_thread
@@ -95,6 +98,11 @@ class AgentManager:
 
     def build(self, config: AgentConfig) -> Agent:
         """An agent from its config, not registered; no network call."""
+        agent = self._build(config)
+        agent.hooks = self.hooks
+        return agent
+
+    def _build(self, config: AgentConfig) -> Agent:
         if config.agent_type == "composite":
             raise ValidationError("a composite agent is made with Agent.create_composite")
         if config.agent_type == "basic":
@@ -343,6 +351,7 @@ class AgentManager:
             agent = CompositeAgent(
                 config, members=members, script_thread=self.script_thread, state=self._state
             )
+            agent.hooks = self.hooks
             self._agents[name] = agent
         return agent
 

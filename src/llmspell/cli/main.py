@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "backup": "llmspell.cli.backup:backup",
     "tool": "llmspell.cli.tool:tool",
     "keys": "llmspell.cli.keys:keys",
+    "metrics": "llmspell.cli.metrics:metrics",
 }
 
 TRACE_LEVELS = ["off", "error", "warn", "info", "debug", "trace"]

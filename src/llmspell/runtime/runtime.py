@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from llmspell.config import LLMSpellConfig, LoadedConfig, llmspell_home
-from llmspell.core.errors import ScriptError
+from llmspell.core.errors import LLMSpellError, ScriptError
 from llmspell.core.output import ConsoleSink, OutputSink
 from llmspell.runtime.script_thread import ScriptThread
 from llmspell.security import PathPolicy
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from llmspell.bridge.lua.engine import LuaEngine
     from llmspell.diagnostics import DebugLog
     from llmspell.events import EventBus
+    from llmspell.hooks import HookRegistry
     from llmspell.providers import ProviderRegistry
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
@@ -60,6 +61,10 @@ class Runtime:
         self._agents: AgentManager | None = None
         self._workflows: WorkflowEngine | None = None
         self._events: EventBus | None = None
+        from llmspell.metrics import MetricsRegistry
+
+        self.metrics = MetricsRegistry()
+        self._hooks: HookRegistry | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -126,6 +131,15 @@ class Runtime:
         return self._sessions
 
     @property
+    def hooks(self) -> HookRegistry:
+        """Hooks by point; tools, agents, model calls and workflows fire them."""
+        if self._hooks is None:
+            from llmspell.hooks import HookRegistry
+
+            self._hooks = HookRegistry(self.config.hooks)
+        return self._hooks
+
+    @property
     def tools(self) -> ToolRegistry:
         """Every tool, confined to `tools.file_operations.allowed_paths` and the tool rules."""
         if self._tools is None:
@@ -134,6 +148,7 @@ class Runtime:
 
             cfg = self.config
             registry = ToolRegistry(cfg.tools)
+            registry.hooks = self.hooks
             registry.context = ToolContext(
                 cfg.tools,
                 paths=PathPolicy.build(
@@ -166,6 +181,7 @@ class Runtime:
                 tools=self.tools,
                 state=lambda: self.state,
                 script_thread=self.script_thread,
+                hooks=self.hooks,
             )
         return self._agents
 
@@ -196,6 +212,7 @@ class Runtime:
                 state=lambda: self.state,
                 script_thread=self.script_thread,
                 events=lambda: self.events,
+                hooks=self.hooks,
             )
         return self._workflows
 
@@ -300,6 +317,16 @@ class Runtime:
                 return disabled_stand_in(EventGlobal, feature="Events", key="events.enabled")
             return EventGlobal(self.events, script_thread=self.script_thread)
 
+        def metrics_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.metrics import MetricsGlobal
+
+            return MetricsGlobal(self.metrics)
+
+        def streaming_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.streaming import StreamingGlobal
+
+            return StreamingGlobal(engine)
+
         def session_global() -> ScriptGlobal:
             from llmspell.bridge.globals.session import SessionGlobal
 
@@ -318,6 +345,13 @@ class Runtime:
                 )
             return ArtifactGlobal(self.sessions, paths=paths)
 
+        def hook_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.hook import HookGlobal
+
+            if not self.config.hooks.enabled:
+                return disabled_stand_in(HookGlobal, feature="Hooks", key="hooks.enabled")
+            return HookGlobal(self.hooks)
+
         return {
             "JSON": json_global,
             "Logger": logger_global,
@@ -329,6 +363,9 @@ class Runtime:
             "Provider": provider_global,
             "Workflow": workflow_global,
             "Event": event_global,
+            "Metrics": metrics_global,
+            "Streaming": streaming_global,
+            "Hook": hook_global,
             "Session": session_global,
             "Artifact": artifact_global,
         }
@@ -374,7 +411,15 @@ class Runtime:
     # Lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self.config.runtime.state_persistence.enabled:
+            try:
+                self.metrics.persist(lambda: self.state)
+            except LLMSpellError as exc:  # metrics must never fail a run
+                log.warning("metrics not saved: %s", exc)
         self._workflows = None
+        if self._hooks is not None:
+            self._hooks.clear()
+            self._hooks = None
         if self._events is not None:
             self._events.close()
             self._events = None

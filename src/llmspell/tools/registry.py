@@ -6,6 +6,7 @@ import difflib
 import importlib
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,11 @@ from llmspell.tools.builtin import BUILTIN_TOOLS
 
 if TYPE_CHECKING:
     from llmspell.config.tools import ToolsConfig
+    from llmspell.hooks import HookRegistry, Outcome
     from llmspell.tools.context import ToolContext
+
+
+_BEFORE, _AFTER, _ERROR = "BeforeToolExecution", "AfterToolExecution", "ToolError"
 
 
 def fold(name: str) -> str:
@@ -91,6 +96,7 @@ class ToolRegistry:
             _RateLimiter(config.rate_limit_per_minute) if config.rate_limit_per_minute else None
         )
         self.context: ToolContext | None = None
+        self.hooks: HookRegistry | None = None
 
     # Lookup --------------------------------------------------------------------------------
 
@@ -177,7 +183,74 @@ class ToolRegistry:
     # Invocation ----------------------------------------------------------------------------
 
     def invoke(self, name: str, params: dict[str, Any] | None = None) -> ToolResult:
-        """Validate, check the rules, run. Refusals and failures raise; see docs/tools.md."""
+        """Validate, check the rules, run. Refusals and failures raise; see docs/tools.md.
+
+        With hooks: BeforeToolExecution may change the parameters (modified), refuse the call
+        (cancel), answer it (replace), skip it (an empty success) or send it to another tool
+        (redirect); AfterToolExecution may change or replace the result; ToolError may retry
+        once, replace the result or skip.
+        """
+        hooks = self.hooks
+        if hooks is None or not hooks.any(_BEFORE, _AFTER, _ERROR):
+            return self._invoke(name, params)
+        return self._invoke_hooked(hooks, name, dict(params or {}))
+
+    def _invoke_hooked(self, hooks: HookRegistry, name: str, params: dict[str, Any]) -> ToolResult:
+        from llmspell.hooks import HookContext
+        from llmspell.hooks import points as hp
+
+        tool_name = self.get(name).name
+
+        def context(point: str, subject: str, **data: Any) -> HookContext:
+            return HookContext(
+                point=point,
+                component_type="tool",
+                component_name=tool_name,
+                data={"tool": tool_name, "tool_name": tool_name, "params": params, **data},
+                subject=subject,
+                correlation_id=correlation,
+            )
+
+        correlation = str(uuid.uuid4())
+        if hooks.has(hp.BEFORE_TOOL):
+            before = hooks.fire(hp.BEFORE_TOOL, context(hp.BEFORE_TOOL, "params"))
+            if before.modified and isinstance(before.data, dict):
+                params = before.data
+            early = _early(before, tool_name, "before")
+            if early is not None:
+                return early
+            if before.kind == "redirect":
+                target = self.get(before.result.target).name
+                return self._invoke(target, params)
+        try:
+            result = self._invoke(tool_name, params)
+        except LLMSpellError as exc:
+            if not hooks.has(hp.TOOL_ERROR):
+                raise
+            failed = hooks.fire(hp.TOOL_ERROR, context(hp.TOOL_ERROR, "error", error=str(exc)))
+            if failed.kind == "retry":
+                _pause(failed.result.delay)
+                result = self._invoke(tool_name, params)
+            else:
+                early = _early(failed, tool_name, "error")
+                if early is None:
+                    raise
+                return early
+        if hooks.has(hp.AFTER_TOOL):
+            after = hooks.fire(
+                hp.AFTER_TOOL, context(hp.AFTER_TOOL, "output", output=result.to_dict())
+            )
+            if after.kind == "retry":
+                _pause(after.result.delay)
+                return self._invoke(tool_name, params)
+            early = _early(after, tool_name, "after")
+            if early is not None:
+                return early
+            if after.modified:
+                result = as_tool_result(after.data, tool_name, base=result)
+        return result
+
+    def _invoke(self, name: str, params: dict[str, Any] | None) -> ToolResult:
         tool = self.get(name)
         self._check_allowed(tool)
         validated = _validate(tool, params or {})
@@ -216,6 +289,55 @@ class ToolRegistry:
                 f"Tool '{tool.name}' refused: {self._limiter.limit} tool calls per minute "
                 "reached (`tools.rate_limit_per_minute`)"
             )
+
+
+def _pause(delay: float) -> None:
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _early(outcome: Outcome, tool: str, where: str) -> ToolResult | None:
+    """The result a hook decided instead of running (or keeping) the call, if any."""
+    kind = outcome.kind
+    if kind == "cancel":
+        raise ToolExecutionError(f"Tool '{tool}' cancelled by a hook: {outcome.result.reason}")
+    if kind == "replace":
+        return as_tool_result(outcome.result.data, tool)
+    if kind == "skipped":
+        skipped = ToolResult.ok("", None)
+        skipped.metadata.update({"tool": tool, "skipped": True, "reason": outcome.result.reason})
+        return skipped
+    return None
+
+
+def as_tool_result(value: Any, tool: str, *, base: ToolResult | None = None) -> ToolResult:
+    """A hook's value as a ToolResult: a result-shaped table keeps its fields, a string is
+    the text, anything else the `result`."""
+    if isinstance(value, ToolResult):
+        return value
+    if isinstance(value, dict) and {"success", "text", "result"} & value.keys():
+        success = bool(value.get("success", True))
+        text = value.get("text")
+        error = value.get("error")
+        out = ToolResult(
+            success=success,
+            text=str(text) if text is not None else (base.text if base else ""),
+            result=value.get("result", base.result if base else None),
+            error=str(error) if error is not None else (None if success else "failed"),
+            metadata=dict(value.get("metadata") or (base.metadata if base else {})),
+        )
+        skip = {"success", "text", "result", "error", "metadata"}
+        out.extra.update({k: v for k, v in value.items() if k not in skip})
+    elif isinstance(value, str):
+        out = ToolResult.ok(value, value)
+    else:
+        import json
+
+        text = value if value is None else json.dumps(value, default=str, ensure_ascii=False)
+        out = ToolResult.ok(text or "", value)
+    out.metadata.setdefault("tool", tool)
+    out.metadata["hook"] = True
+    return out
 
 
 def load_builtin(name: str) -> type[Tool[Any]]:

@@ -21,6 +21,7 @@ from llmspell.workflows.workflow import KINDS, Workflow, WorkflowSpec
 if TYPE_CHECKING:
     from llmspell.agents import AgentManager
     from llmspell.events import EventBus
+    from llmspell.hooks import HookRegistry
     from llmspell.runtime.script_thread import ScriptThread
     from llmspell.state import StateStore
     from llmspell.tools.base import ToolResult
@@ -45,7 +46,9 @@ class WorkflowEngine:
         state: Callable[[], StateStore | None] | None = None,
         script_thread: ScriptThread | None = None,
         events: Callable[[], EventBus | None] | None = None,
+        hooks: HookRegistry | None = None,
     ) -> None:
+        self.hooks = hooks
         self.events = events
         self.tools = tools
         self.agents = agents

@@ -31,9 +31,11 @@ from llmspell.workflows.steps import (
 from llmspell.workflows.template import TemplateContext, render
 
 if TYPE_CHECKING:
+    from llmspell.hooks import HookRegistry, Outcome
     from llmspell.workflows.engine import WorkflowEngine
 
 log = logging.getLogger("llmspell.workflows")
+_WORKFLOW_POINTS = ("BeforeWorkflowStart", "AfterWorkflowComplete", "WorkflowError")
 KINDS = ("sequential", "parallel", "conditional", "loop")
 
 
@@ -154,7 +156,99 @@ class Workflow:
         }
 
     def execute(self, input: Any = None) -> WorkflowResult:
-        """Run once. Fail-fast failures raise WorkflowError naming the step."""
+        """Run once. Fail-fast failures raise WorkflowError naming the step.
+
+        With hooks: BeforeWorkflowStart may change the input, cancel, skip (an empty success)
+        or replace (an empty run whose `metadata.extra.output` is the value);
+        AfterWorkflowComplete may cancel, retry once, or set `metadata.extra.output` (modified,
+        replace); WorkflowError may retry once, replace or skip.
+        """
+        hooks = self.engine.hooks
+        if hooks is None or not hooks.any(*_WORKFLOW_POINTS):
+            return self._execute(input)
+        return self._execute_hooked(hooks, input)
+
+    def _execute_hooked(self, hooks: HookRegistry, input: Any) -> WorkflowResult:
+        from llmspell.hooks import HookContext
+        from llmspell.hooks import points as hp
+
+        correlation = str(uuid.uuid4())
+
+        def context(point: str, subject: str, **data: Any) -> HookContext:
+            return HookContext(
+                point=point,
+                component_type="workflow",
+                component_name=self.name,
+                data={"workflow": self.name, "workflow_id": self.id, "input": input, **data},
+                metadata={"workflow_type": self.kind},
+                subject=subject,
+                correlation_id=correlation,
+            )
+
+        if hooks.has(hp.BEFORE_WORKFLOW):
+            before = hooks.fire(hp.BEFORE_WORKFLOW, context(hp.BEFORE_WORKFLOW, "input"))
+            if before.modified:
+                input = before.data
+            early = self._early(before, input)
+            if early is not None:
+                return early
+        try:
+            result = self._execute(input)
+        except LLMSpellError as exc:
+            if not hooks.has(hp.WORKFLOW_ERROR):
+                raise
+            failed = hooks.fire(
+                hp.WORKFLOW_ERROR, context(hp.WORKFLOW_ERROR, "error", error=str(exc))
+            )
+            if failed.kind == "retry":
+                _pause(failed.result.delay)
+                result = self._execute(input)
+            else:
+                early = self._early(failed, input)
+                if early is None:
+                    raise
+                return early
+        if not result.success and hooks.has(hp.WORKFLOW_ERROR):
+            error = result.as_table().get("error", "")
+            hooks.fire(hp.WORKFLOW_ERROR, context(hp.WORKFLOW_ERROR, "error", error=error))
+        if hooks.has(hp.AFTER_WORKFLOW):
+            after = hooks.fire(
+                hp.AFTER_WORKFLOW, context(hp.AFTER_WORKFLOW, "output", output=result.as_table())
+            )
+            if after.kind == "retry":
+                _pause(after.result.delay)
+                return self._execute(input)
+            if after.kind == "cancel":
+                raise WorkflowError(
+                    f"Workflow '{self.name}' cancelled by a hook: {after.result.reason}",
+                    workflow=self.name,
+                )
+            if after.kind == "replace":
+                result.extra["output"] = after.result.data
+            elif after.modified:
+                result.extra["output"] = after.data
+        return result
+
+    def _early(self, outcome: Outcome, input: Any) -> WorkflowResult | None:
+        kind = outcome.kind
+        if kind == "cancel":
+            raise WorkflowError(
+                f"Workflow '{self.name}' cancelled by a hook: {outcome.result.reason}",
+                workflow=self.name,
+            )
+        if kind not in ("replace", "skipped"):
+            return None
+        run = Run(self, input)
+        self.last_execution_id = run.execution_id
+        run.summary = f"{'Replaced' if kind == 'replace' else 'Skipped'} by a hook."
+        run.extra["hook"] = kind
+        if kind == "replace":
+            run.extra["output"] = outcome.result.data
+        result = run.result()
+        self._account(result)
+        return result
+
+    def _execute(self, input: Any) -> WorkflowResult:
         from llmspell.workflows import conditional, loop, parallel, sequential
 
         runners = {
@@ -355,7 +449,7 @@ class Run:
             value, retries = attempt_with_policy(
                 step,
                 policy,
-                lambda: self._invoke(step, record),
+                lambda: self._invoke_step(step, record),
                 deadline=self.deadline,
                 script_thread=self.engine.script_thread,
             )
@@ -386,9 +480,71 @@ class Run:
             self.records.append(record)
             self._latest[record.name] = record
 
-    def _invoke(self, step: Step, record: StepRecord) -> Any:
-        ctx = self.template_context()
-        data = render(step.input, ctx, step=step.name)
+    def _invoke_step(self, step: Step, record: StepRecord) -> Any:
+        """One attempt, between BeforeStepExecution and AfterStepExecution when hooked.
+
+        Before: modified changes the step's rendered input, cancel fails the step, replace
+        makes the value its output without running it, skipped leaves it skipped. After:
+        modified or replace changes the output, cancel fails the step, retry runs it again.
+        """
+        hooks = self.engine.hooks
+        if hooks is None or not hooks.any(BEFORE_STEP, AFTER_STEP):
+            return self._invoke(step, record)
+        from llmspell.hooks import HookContext
+
+        data = render(step.input, self.template_context(), step=step.name)
+
+        def context(point: str, subject: str, **more: Any) -> HookContext:
+            return HookContext(
+                point=point,
+                component_type="step",
+                component_name=step.name,
+                data={
+                    "workflow": self.workflow.name,
+                    "step": step.name,
+                    "step_type": step_kind(step),
+                    "branch": record.branch,
+                    "input": data,
+                    **more,
+                },
+                metadata={"workflow_type": self.workflow.kind},
+                subject=subject,
+                correlation_id=self.execution_id,
+            )
+
+        before = hooks.fire(BEFORE_STEP, context(BEFORE_STEP, "input"))
+        if before.kind == "cancel":
+            raise WorkflowError(
+                f"Step '{step.name}' cancelled by a hook: {before.result.reason}", step=step.name
+            )
+        if before.kind == "replace":
+            record.result = before.result.data
+            return before.result.data
+        if before.kind == "skipped":
+            record.status = "skipped"
+            return None
+        if before.modified:
+            data = before.data
+        value = self._invoke(step, record, data)
+        if hooks.has(AFTER_STEP):
+            after = hooks.fire(AFTER_STEP, context(AFTER_STEP, "output", output=value))
+            if after.kind == "cancel":
+                raise WorkflowError(
+                    f"Step '{step.name}' cancelled by a hook: {after.result.reason}",
+                    step=step.name,
+                )
+            if after.kind == "retry":
+                _pause(after.result.delay)
+                return self._invoke(step, record, data)
+            if after.kind == "replace":
+                value = after.result.data
+            elif after.modified:
+                value = after.data
+        return value
+
+    def _invoke(self, step: Step, record: StepRecord, data: Any = None, /) -> Any:
+        if data is None:
+            data = render(step.input, self.template_context(), step=step.name)
         if isinstance(step, ToolStep):
             return self._tool(step, data, record)
         if isinstance(step, AgentStep):
@@ -512,6 +668,15 @@ class Run:
             usage=dict(self.usage),
             cost_usd=self.cost_usd,
         )
+
+
+BEFORE_STEP = "BeforeStepExecution"
+AFTER_STEP = "AfterStepExecution"
+
+
+def _pause(delay: float) -> None:
+    if delay > 0:
+        time.sleep(delay)
 
 
 def builtin_function(name: str, params: Any) -> Any:
