@@ -432,6 +432,54 @@ def event_throughput(*, quick: bool) -> list[Figure]:
     ]
 
 
+def _tool_call_us(hooks_enabled: bool, n: int, *, observer: bool = True) -> float:
+    """Microseconds per `tools.invoke("uuid_generator", {})` from Python, no user hooks."""
+    from llmspell.config import LLMSpellConfig
+    from llmspell.core.output import CaptureSink
+    from llmspell.runtime import Runtime
+
+    config = LLMSpellConfig.build({"hooks": {"enabled": hooks_enabled}})
+    with Runtime.from_config(config, sink=CaptureSink()) as runtime:
+        tools = runtime.tools  # installs the observer when hooks are enabled
+        if not observer and runtime.observer is not None:
+            runtime.observer.uninstall(runtime.hooks)
+        for _ in range(1000):
+            tools.invoke("uuid_generator", {})
+        started = time.perf_counter()
+        for _ in range(n):
+            tools.invoke("uuid_generator", {})
+        return (time.perf_counter() - started) / n * 1e6
+
+
+def unused_hook_point_cost(*, quick: bool) -> list[Figure]:
+    """An unused hook point on a tool call (hooks on, nothing registered, vs hooks off), and
+    what the runtime's own observer (metrics and lifecycle events) adds on top."""
+    n = 20_000 if quick else 100_000
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["LLMSPELL_HOME"] = home
+        off = min(_tool_call_us(False, n) for _ in range(3))
+        bare = min(_tool_call_us(True, n, observer=False) for _ in range(3))
+        observed = min(_tool_call_us(True, n) for _ in range(3))
+    return [
+        Figure(
+            name="cost of an unused hook point on a tool call",
+            value=max(bare - off, 0.0),
+            unit="us/call",
+            budget=1,
+            budget_kind="max",
+            baseline=f"hooks off {off:.2f} us/call, on with no hooks {bare:.2f} us/call",
+        ),
+        Figure(
+            name="runtime observer (metrics + events) per tool call",
+            value=max(observed - bare, 0.0),
+            unit="us/call",
+            budget=10,
+            budget_kind="max",
+            baseline=f"{observed:.2f} us/call with it, {bare:.2f} without",
+        ),
+    ]
+
+
 ALL_CASES: list[Callable[..., list[Figure]]] = [
     startup,
     global_call_rate,
@@ -440,4 +488,5 @@ ALL_CASES: list[Callable[..., list[Figure]]] = [
     agent_overhead,
     workflow_overhead,
     event_throughput,
+    unused_hook_point_cost,
 ]

@@ -90,12 +90,11 @@ class Agent:
         self, hooks: HookRegistry, request: AgentInput, on_text: TextSink | None
     ) -> AgentOutput:
         import dataclasses
-        import uuid
 
-        from llmspell.hooks import HookContext
         from llmspell.hooks import points as hp
+        from llmspell.hooks.registry import HookContext, new_correlation_id
 
-        correlation = str(uuid.uuid4())
+        correlation = new_correlation_id()
 
         def context(point: str, subject: str, **data: Any) -> HookContext:
             return HookContext(
@@ -115,12 +114,17 @@ class Agent:
             early = self._early(before, request)
             if early is not None:
                 return early
+        started = time.perf_counter()
         try:
             out = self._execute(request, on_text)
         except LLMSpellError as exc:
             if not hooks.has(hp.AGENT_ERROR):
                 raise
-            failed = hooks.fire(hp.AGENT_ERROR, context(hp.AGENT_ERROR, "error", error=str(exc)))
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            failed = hooks.fire(
+                hp.AGENT_ERROR,
+                context(hp.AGENT_ERROR, "error", error=str(exc), duration_ms=elapsed),
+            )
             if failed.kind == "retry":
                 if failed.result.delay > 0:
                     time.sleep(failed.result.delay)
@@ -132,7 +136,21 @@ class Agent:
                 return early
         if hooks.has(hp.AFTER_AGENT):
             table = {"text": out.text, "provider": out.provider, "model": out.model}
-            after = hooks.fire(hp.AFTER_AGENT, context(hp.AFTER_AGENT, "output", output=table))
+            usage = {
+                "input_tokens": out.usage.input_tokens,
+                "output_tokens": out.usage.output_tokens,
+            }
+            after = hooks.fire(
+                hp.AFTER_AGENT,
+                context(
+                    hp.AFTER_AGENT,
+                    "output",
+                    output=table,
+                    usage=usage,
+                    cost_usd=out.cost_usd,
+                    duration_ms=out.duration_ms,
+                ),
+            )
             if after.kind == "retry":
                 if after.result.delay > 0:
                     time.sleep(after.result.delay)

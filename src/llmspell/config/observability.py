@@ -18,7 +18,22 @@ class HooksConfig(Section):
 
     enabled: bool = Field(default=True, description="false stops every hook from running.")
     rate_limit_per_minute: int | None = Field(
-        default=None, gt=0, description="Hook runs per minute; unset: no limit."
+        default=None,
+        gt=0,
+        description="Tool and agent calls per minute, counted together; a built-in hook "
+        "cancels the calls over it. Unset: no limit.",
+    )
+    cost_budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="Most a runtime may spend on model calls (USD, summed from agent calls); "
+        "once spent, a built-in hook cancels further model calls. Unset: no budget.",
+        example="5.0",
+    )
+    log_calls: bool = Field(
+        default=False,
+        description="Log each tool, agent, model and workflow hook point at info level "
+        "(API-key-looking strings masked).",
     )
     timeout_ms: int = Field(default=5000, gt=0, description="Longest a single hook may run.")
     circuit_breaker_threshold: float = Field(

@@ -213,6 +213,19 @@ class EventBus:
             self._tokens -= 1.0
             return True
 
+    def wants(self, event_type: str) -> bool:
+        """Whether publishing `event_type` now would reach anything (a subscription, the
+        exporter or the store): lets the runtime's own emitters skip building unwanted events."""
+        if self._closed or not self.enabled:
+            return False
+        if self._exporter is not None or self._state is not None:
+            return True
+        try:
+            subs = self._routes[event_type]
+        except KeyError:
+            subs = self._route(event_type)
+        return bool(subs)
+
     def publish(
         self,
         event_type: str,

@@ -1,4 +1,5 @@
-"""Built-in hooks (components.md §4.3), for Python callers; none is registered by default.
+"""Built-in hooks (components.md §4.3). The runtime installs the ones `[hooks]` turns on
+(`rate_limit_per_minute`, `cost_budget_usd`, `log_calls`); Python callers may install any.
 
 ```python
 metrics = MetricsHook()
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from llmspell.hooks.points import FIRED
@@ -21,6 +25,30 @@ from llmspell.hooks.registry import HookContext, HookRegistry
 from llmspell.hooks.results import CONTINUE, HookResult
 
 MAX_LOGGED_DATA = 1024
+
+_SECRET_PATTERNS = (
+    # provider keys: sk-..., sk-ant-..., gsk_..., xai-..., AKIA..., ghp_..., AIza...
+    re.compile(
+        r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{12,}|gsk_[A-Za-z0-9]{16,}|xai-[A-Za-z0-9]{16,}"
+        r"|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,})"
+    ),
+    # Authorization: Bearer <token>
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{8,}"),
+    # "api_key": "...", token=..., password: ...
+    re.compile(
+        r"(?i)((?:api[_-]?key|apikey|secret|token|password|passwd|authorization)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]{4,}"
+    ),
+)
+MASK = "****"
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with API-key-looking strings (and values of key/token/password fields) masked."""
+    first, bearer, field = _SECRET_PATTERNS
+    text = first.sub(MASK, text)
+    text = bearer.sub(lambda m: m.group(1) + MASK, text)
+    return field.sub(lambda m: m.group(1) + MASK, text)
 
 
 class _Builtin:
@@ -30,12 +58,19 @@ class _Builtin:
         raise NotImplementedError
 
     def install(
-        self, registry: HookRegistry, points: Iterable[str] | None = None, *, priority: Any = None
+        self,
+        registry: HookRegistry,
+        points: Iterable[str] | None = None,
+        *,
+        priority: Any = None,
+        internal: bool = False,
     ) -> list[str]:
         """Register at `points` (default: every point something fires); the hook ids."""
         chosen = sorted(FIRED) if points is None else list(points)
         return [
-            registry.register(p, self, priority=priority, name=self.name, tags=("builtin",))
+            registry.register(
+                p, self, priority=priority, name=self.name, tags=("builtin",), internal=internal
+            )
             for p in chosen
         ]
 
@@ -45,9 +80,12 @@ class LoggingHook(_Builtin):
 
     name = "logging"
 
-    def __init__(self, level: int = logging.INFO, *, include_data: bool = True) -> None:
+    def __init__(
+        self, level: int = logging.INFO, *, include_data: bool = True, redact: bool = True
+    ) -> None:
         self.level = level
         self.include_data = include_data
+        self.redact = redact
         self.log = logging.getLogger("llmspell.hooks.logging")
 
     def __call__(self, ctx: HookContext) -> HookResult:
@@ -56,6 +94,8 @@ class LoggingHook(_Builtin):
         text = ""
         if self.include_data:
             text = json.dumps(ctx.data, default=str, ensure_ascii=False)
+            if self.redact:
+                text = redact_secrets(text)
             if len(text) > MAX_LOGGED_DATA:
                 text = text[:MAX_LOGGED_DATA] + "..."
         self.log.log(
@@ -93,3 +133,93 @@ class MetricsHook(_Builtin):
                 p: {"calls": e["calls"], "components": dict(e["components"])}
                 for p, e in self._counts.items()
             }
+
+
+class RateLimitHook(_Builtin):
+    """Cancels calls past `limit` per sliding `window` seconds (default points: tools, agents)."""
+
+    name = "rate_limit"
+    points = ("BeforeToolExecution", "BeforeAgentExecution")
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window: float = 60.0,
+        key: str = "hooks.rate_limit_per_minute",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.key = key
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque()
+
+    def install(
+        self,
+        registry: HookRegistry,
+        points: Iterable[str] | None = None,
+        *,
+        priority: Any = None,
+        internal: bool = False,
+    ) -> list[str]:
+        return super().install(
+            registry,
+            self.points if points is None else points,
+            priority=priority or "highest",
+            internal=internal,
+        )
+
+    def __call__(self, ctx: HookContext) -> HookResult:
+        now = self.clock()
+        with self._lock:
+            times = self._times
+            while times and now - times[0] >= self.window:
+                times.popleft()
+            if len(times) >= self.limit:
+                return HookResult.cancel(
+                    f"rate limit: more than {self.limit} tool and agent calls per minute "
+                    f"(`{self.key}` = {self.limit}); {ctx.component_type} "
+                    f"'{ctx.component_name}' refused"
+                )
+            times.append(now)
+        return CONTINUE
+
+
+class CostBudgetHook(_Builtin):
+    """Cancels model calls once `spent()` (USD) reaches `budget`."""
+
+    name = "cost_budget"
+    points = ("BeforeLLMCall",)
+
+    def __init__(
+        self, budget: float, spent: Callable[[], float], *, key: str = "hooks.cost_budget_usd"
+    ) -> None:
+        self.budget = budget
+        self.spent = spent
+        self.key = key
+
+    def install(
+        self,
+        registry: HookRegistry,
+        points: Iterable[str] | None = None,
+        *,
+        priority: Any = None,
+        internal: bool = False,
+    ) -> list[str]:
+        return super().install(
+            registry,
+            self.points if points is None else points,
+            priority=priority or "highest",
+            internal=internal,
+        )
+
+    def __call__(self, ctx: HookContext) -> HookResult:
+        spent = self.spent()
+        if spent >= self.budget:
+            return HookResult.cancel(
+                f"cost budget spent: ${spent:.6f} of `{self.key}` = ${self.budget:g} used; "
+                f"raise `{self.key}` to allow more model calls"
+            )
+        return CONTINUE

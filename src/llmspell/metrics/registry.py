@@ -256,6 +256,34 @@ class MetricsRegistry:
             hist.sum += value
             hist.count += 1
 
+    def record(
+        self,
+        key: LabelKey,
+        counters: Iterable[tuple[str, Number]] = (),
+        histogram: tuple[str, Number] | None = None,
+    ) -> None:
+        """Several counter increments and one histogram observation under one lock, for the
+        runtime's own hot paths: `key` is a `label_key(...)` result and the numbers are
+        trusted (not validated)."""
+        with self._lock:
+            for name, by in counters:
+                family = self._family(name, COUNTER)
+                family.series[key] = family.series.get(key, 0) + by
+            if histogram is not None:
+                name, value = histogram
+                family = self._family(name, HISTOGRAM)
+                hist = family.series.get(key)
+                if hist is None:
+                    hist = family.series[key] = Histogram.empty(family.buckets)
+                index = len(family.buckets)
+                for i, bound in enumerate(family.buckets):
+                    if value <= bound:
+                        index = i
+                        break
+                hist.counts[index] += 1
+                hist.sum += value
+                hist.count += 1
+
     def time(self, name: str, labels: Any = None) -> _Timer:
         """`with registry.time("x.seconds"):` observes the block's duration."""
         return _Timer(self, name, labels)

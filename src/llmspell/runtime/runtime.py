@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from llmspell.diagnostics import DebugLog
     from llmspell.events import EventBus
     from llmspell.hooks import HookRegistry
+    from llmspell.hooks.observer import RuntimeObserver
     from llmspell.providers import ProviderRegistry
+    from llmspell.replay import ReplayManager
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
     from llmspell.tools.registry import ToolRegistry
@@ -65,6 +67,7 @@ class Runtime:
 
         self.metrics = MetricsRegistry()
         self._hooks: HookRegistry | None = None
+        self._observer: RuntimeObserver | None = None
         self._script_dir: Path | None = None
 
     @classmethod
@@ -131,6 +134,13 @@ class Runtime:
         return self._sessions
 
     @property
+    def replay(self) -> ReplayManager:
+        """Session replay (llmspell.replay): records calls while a session is current."""
+        from llmspell.replay import attach
+
+        return attach(self.hooks, self.sessions, run_code=self.run_code)
+
+    @property
     def hooks(self) -> HookRegistry:
         """Hooks by point; tools, agents, model calls and workflows fire them."""
         if self._hooks is None:
@@ -138,6 +148,35 @@ class Runtime:
 
             self._hooks = HookRegistry(self.config.hooks)
         return self._hooks
+
+    @property
+    def observer(self) -> RuntimeObserver | None:
+        """The hooks feeding `metrics` and lifecycle events; None while no tool, agent or
+        workflow has been built, or when `hooks.enabled` is false."""
+        return self._observer
+
+    def _observed_hooks(self) -> HookRegistry:
+        """The hook registry, with the observer and the `[hooks]` built-ins installed once."""
+        hooks = self.hooks
+        cfg = self.config.hooks
+        if self._observer is not None or not cfg.enabled:
+            return hooks
+        from llmspell.hooks.builtin import CostBudgetHook, LoggingHook, RateLimitHook
+        from llmspell.hooks.observer import RuntimeObserver
+
+        events = (lambda: self.events) if self.config.events.enabled else None
+        observer = RuntimeObserver(self.metrics, events=events)
+        observer.install(hooks)
+        self._observer = observer
+        if cfg.rate_limit_per_minute is not None:
+            RateLimitHook(cfg.rate_limit_per_minute).install(hooks, internal=True)
+        if cfg.cost_budget_usd is not None:
+            CostBudgetHook(cfg.cost_budget_usd, lambda: observer.spent_usd).install(
+                hooks, internal=True
+            )
+        if cfg.log_calls:
+            LoggingHook().install(hooks, internal=True)
+        return hooks
 
     @property
     def tools(self) -> ToolRegistry:
@@ -148,7 +187,7 @@ class Runtime:
 
             cfg = self.config
             registry = ToolRegistry(cfg.tools)
-            registry.hooks = self.hooks
+            registry.hooks = self._observed_hooks()
             registry.context = ToolContext(
                 cfg.tools,
                 paths=PathPolicy.build(
@@ -181,7 +220,7 @@ class Runtime:
                 tools=self.tools,
                 state=lambda: self.state,
                 script_thread=self.script_thread,
-                hooks=self.hooks,
+                hooks=self._observed_hooks(),
             )
         return self._agents
 
@@ -212,7 +251,7 @@ class Runtime:
                 state=lambda: self.state,
                 script_thread=self.script_thread,
                 events=lambda: self.events,
-                hooks=self.hooks,
+                hooks=self._observed_hooks(),
             )
         return self._workflows
 
@@ -334,6 +373,7 @@ class Runtime:
                 return disabled_stand_in(
                     SessionGlobal, feature="Sessions", key="runtime.sessions.enabled"
                 )
+            self.replay  # noqa: B018 - installs the replay recorder (llmspell.replay)
             return SessionGlobal(self.sessions)
 
         def artifact_global() -> ScriptGlobal:
@@ -352,6 +392,13 @@ class Runtime:
                 return disabled_stand_in(HookGlobal, feature="Hooks", key="hooks.enabled")
             return HookGlobal(self.hooks)
 
+        def replay_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.replay import ReplayGlobal
+
+            if not self.config.runtime.sessions.enabled:
+                return ReplayGlobal()
+            return ReplayGlobal(self.replay)
+
         return {
             "JSON": json_global,
             "Logger": logger_global,
@@ -368,6 +415,7 @@ class Runtime:
             "Hook": hook_global,
             "Session": session_global,
             "Artifact": artifact_global,
+            "Replay": replay_global,
         }
 
     # Running --------------------------------------------------------------------------------
@@ -420,6 +468,7 @@ class Runtime:
         if self._hooks is not None:
             self._hooks.clear()
             self._hooks = None
+        self._observer = None
         if self._events is not None:
             self._events.close()
             self._events = None

@@ -6,7 +6,6 @@ import difflib
 import importlib
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from llmspell.core.errors import (
     ToolNotFound,
     ToolParameterError,
 )
+from llmspell.hooks import points as hp
+from llmspell.hooks.registry import HookContext, new_correlation_id
 from llmspell.tools.base import LEVEL_ORDER, Tool, ToolResult
 from llmspell.tools.builtin import BUILTIN_TOOLS
 
@@ -196,9 +197,6 @@ class ToolRegistry:
         return self._invoke_hooked(hooks, name, dict(params or {}))
 
     def _invoke_hooked(self, hooks: HookRegistry, name: str, params: dict[str, Any]) -> ToolResult:
-        from llmspell.hooks import HookContext
-        from llmspell.hooks import points as hp
-
         tool_name = self.get(name).name
 
         def context(point: str, subject: str, **data: Any) -> HookContext:
@@ -211,7 +209,7 @@ class ToolRegistry:
                 correlation_id=correlation,
             )
 
-        correlation = str(uuid.uuid4())
+        correlation = new_correlation_id()
         if hooks.has(hp.BEFORE_TOOL):
             before = hooks.fire(hp.BEFORE_TOOL, context(hp.BEFORE_TOOL, "params"))
             if before.modified and isinstance(before.data, dict):
@@ -222,12 +220,17 @@ class ToolRegistry:
             if before.kind == "redirect":
                 target = self.get(before.result.target).name
                 return self._invoke(target, params)
+        started = time.perf_counter()
         try:
             result = self._invoke(tool_name, params)
         except LLMSpellError as exc:
             if not hooks.has(hp.TOOL_ERROR):
                 raise
-            failed = hooks.fire(hp.TOOL_ERROR, context(hp.TOOL_ERROR, "error", error=str(exc)))
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            failed = hooks.fire(
+                hp.TOOL_ERROR,
+                context(hp.TOOL_ERROR, "error", error=str(exc), duration_ms=elapsed),
+            )
             if failed.kind == "retry":
                 _pause(failed.result.delay)
                 result = self._invoke(tool_name, params)
@@ -237,8 +240,10 @@ class ToolRegistry:
                     raise
                 return early
         if hooks.has(hp.AFTER_TOOL):
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
             after = hooks.fire(
-                hp.AFTER_TOOL, context(hp.AFTER_TOOL, "output", output=result.to_dict())
+                hp.AFTER_TOOL,
+                context(hp.AFTER_TOOL, "output", output=result.to_dict(), duration_ms=elapsed),
             )
             if after.kind == "retry":
                 _pause(after.result.delay)

@@ -169,10 +169,10 @@ class Workflow:
         return self._execute_hooked(hooks, input)
 
     def _execute_hooked(self, hooks: HookRegistry, input: Any) -> WorkflowResult:
-        from llmspell.hooks import HookContext
         from llmspell.hooks import points as hp
+        from llmspell.hooks.registry import HookContext, new_correlation_id
 
-        correlation = str(uuid.uuid4())
+        correlation = new_correlation_id()
 
         def context(point: str, subject: str, **data: Any) -> HookContext:
             return HookContext(
@@ -192,13 +192,16 @@ class Workflow:
             early = self._early(before, input)
             if early is not None:
                 return early
+        started = time.perf_counter()
         try:
             result = self._execute(input)
         except LLMSpellError as exc:
             if not hooks.has(hp.WORKFLOW_ERROR):
                 raise
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
             failed = hooks.fire(
-                hp.WORKFLOW_ERROR, context(hp.WORKFLOW_ERROR, "error", error=str(exc))
+                hp.WORKFLOW_ERROR,
+                context(hp.WORKFLOW_ERROR, "error", error=str(exc), duration_ms=elapsed),
             )
             if failed.kind == "retry":
                 _pause(failed.result.delay)
@@ -208,12 +211,23 @@ class Workflow:
                 if early is None:
                     raise
                 return early
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
         if not result.success and hooks.has(hp.WORKFLOW_ERROR):
             error = result.as_table().get("error", "")
-            hooks.fire(hp.WORKFLOW_ERROR, context(hp.WORKFLOW_ERROR, "error", error=error))
+            hooks.fire(
+                hp.WORKFLOW_ERROR,
+                context(hp.WORKFLOW_ERROR, "error", error=error, duration_ms=elapsed),
+            )
         if hooks.has(hp.AFTER_WORKFLOW):
             after = hooks.fire(
-                hp.AFTER_WORKFLOW, context(hp.AFTER_WORKFLOW, "output", output=result.as_table())
+                hp.AFTER_WORKFLOW,
+                context(
+                    hp.AFTER_WORKFLOW,
+                    "output",
+                    output=result.as_table(),
+                    duration_ms=elapsed,
+                    success=result.success,
+                ),
             )
             if after.kind == "retry":
                 _pause(after.result.delay)

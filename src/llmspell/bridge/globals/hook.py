@@ -100,15 +100,15 @@ class HookGlobal(ScriptGlobal):
     def list(self, filter: Any = None) -> list[dict[str, Any]]:
         """`Hook.list(point?)` or `Hook.list{hook_point=, language=, priority=, tag=}`."""
         if filter is None or (isinstance(filter, list) and not filter):
-            return [h.info() for h in self._registry.list()]
+            return [h.info() for h in self._registry.list(internal=False)]
         if isinstance(filter, str):
-            return [h.info() for h in self._registry.list(filter)]
+            return [h.info() for h in self._registry.list(filter, internal=False)]
         if not isinstance(filter, dict):
             raise ValidationError(
                 f"Hook.list: the filter must be a point name or a table, got {script_type(filter)}"
             )
         point = filter.get("hook_point") or filter.get("point")
-        hooks = self._registry.list(point if isinstance(point, str) else None)
+        hooks = self._registry.list(point if isinstance(point, str) else None, internal=False)
         language = filter.get("language")
         if isinstance(language, str):
             hooks = [h for h in hooks if h.language == language.lower()]
@@ -131,8 +131,8 @@ class HookGlobal(ScriptGlobal):
         return list(PRIORITIES)
 
     def clear(self) -> bool:
-        """Remove every hook (of every language)."""
-        self._registry.clear()
+        """Remove every hook a spell or a caller registered (the runtime's own stay)."""
+        self._registry.clear(keep_internal=True)
         return True
 
     def enabled(self) -> bool:

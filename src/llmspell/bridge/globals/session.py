@@ -10,6 +10,7 @@ from llmspell.bridge.globals.base import ScriptGlobal, ScriptObject, script_type
 from llmspell.core.errors import ValidationError
 
 if TYPE_CHECKING:
+    from llmspell.replay import ReplayManager
     from llmspell.sessions import SessionInfo, SessionManager
 
 log = logging.getLogger("llmspell.sessions")
@@ -104,6 +105,41 @@ class SessionGlobal(ScriptGlobal):
 
     getCurrent = get_current
     setCurrent = set_current
+
+    # Replay (llmspell.replay): calls recorded while a session is current ---------------------
+
+    def _replay(self) -> ReplayManager:
+        from llmspell.replay import replay_for
+
+        manager = replay_for(self._sessions)
+        if manager is None:
+            raise ValidationError("Session replay is not set up in this runtime")
+        return manager
+
+    def can_replay(self, session_id: str) -> bool:
+        return self._replay().can_replay(session_id)
+
+    def get_replay_metadata(self, session_id: str) -> dict[str, Any]:
+        return self._replay().metadata(session_id)
+
+    def list_replayable(self) -> list[str]:
+        return self._replay().list_replayable()
+
+    def replay(self, session_id: str, options: Any = None) -> dict[str, Any]:
+        """`{fn|code?, mode?, config?, modifications?, stop_on_error?}`; other documented keys
+        (start_from, end_at, hook_filter, max_duration_seconds, progress_callback) are ignored."""
+        from llmspell.bridge.globals.replay import to_config
+
+        if callable(options) or isinstance(options, str):
+            options = {"fn": options}
+        options = dict(options or {})
+        target = options.pop("fn", None) or options.pop("code", None)
+        config = options.pop("config", None)
+        if config is None:
+            config = {
+                k: options[k] for k in ("mode", "modifications", "stop_on_error") if k in options
+            }
+        return self._replay().replay(session_id, target, to_config(config))
 
 
 class SessionBuilder(ScriptObject):
