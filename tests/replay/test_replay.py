@@ -16,7 +16,8 @@ from llmspell.replay import compare_json
 RECORD = """
 local sid = Session.create({name = "rec"})
 Session.set_current(sid)
-local a = Agent.builder():name("geo"):model("openai/gpt-4o-mini"):build()
+local a = Agent.builder():name("geo"):model("openai/gpt-4o-mini"):system_prompt("Be brief.")
+  :build()
 local r = a:execute("Capital of France?")
 local t = Tool.invoke("calculator", {input = "2+2"})
 Session.set_current(nil)
@@ -26,7 +27,8 @@ return sid, r.text, t.result
 WORK = """
 function work()
   runs = (runs or 0) + 1  -- a fresh agent each run: memory would change the request
-  local geo = Agent.builder():name("geo" .. runs):model("openai/gpt-4o-mini"):build()
+  local geo = Agent.builder():name("geo" .. runs):model("openai/gpt-4o-mini")
+    :system_prompt("Be brief."):build()
   local r = geo:execute("Capital of France?")
   local t = Tool.invoke("calculator", {input = "2+2"})
   return {text = r.text, calc = t.result}
@@ -88,12 +90,89 @@ def test_recorded_session_replays_with_the_provider_off(recorded, tmp_path):
         assert sim["mode"] == "simulate" and sim["result"]["text"] == text
 
 
+TOOL_LOOP = """
+runs = (runs or 0) + 1
+local a = Agent.builder():name("calc" .. runs):model("openai/gpt-4o-mini")
+  :system_prompt("Use the calculator."):allow_tool("calculator"):build()
+local r = a:execute("What is 6*7?")
+local calls = {}
+for i, c in ipairs(r.tool_calls or {}) do
+  calls[i] = {name = c.name, arguments = c.arguments, output = c.output, success = c.success}
+end
+return {text = r.text, calls = calls}
+"""
+
+
+def test_agent_tool_loop_replays_with_the_provider_off(fake_llm, tmp_path):
+    fake_llm.push_tool_call("calculator", {"input": "6*7"})
+    fake_llm.push("It is 42.")
+    with _runtime(tmp_path, fake_llm.providers_toml()) as rt:
+        sid = rt.run_code(
+            'local sid = Session.create({name = "loop"}) Session.set_current(sid) return sid'
+        )[0]
+        first = rt.run_code(TOOL_LOOP)[0]
+        rt.run_code("Session.set_current(nil)")
+    assert first["text"] == "It is 42."
+    assert [c["name"] for c in first["calls"]] == ["calculator"]
+    assert "42" in str(first["calls"][0]["output"]) and first["calls"][0]["success"] is True
+    assert len(fake_llm.requests) == 2
+    offline = _closed_port_toml(fake_llm)
+    with _runtime(tmp_path, offline) as rt:
+        calls = rt.run_code(f'return Session.replay("{sid}")')[0]["result"]
+        assert calls[0]["tool_calls"][0]["name"] == "calculator"
+        code = "function work()\n" + TOOL_LOOP + "\nend\n"
+        out = rt.run_code(code + f'return Session.replay("{sid}", {{fn = work}})')[0]
+        assert out["success"] is True, out["error"]
+        assert out["result"] == first
+        assert out["calls_replayed"] == 3 and out["calls_unused"] == 0
+        assert not out["differences"] and out["identical"] is True
+        # Spell code replays the same way, and simulate/debug modes answer it too.
+        again = rt.run_code(f"return Session.replay({sid!r}, {{code = {TOOL_LOOP!r}}})")
+        assert again[0]["success"] is True and again[0]["result"] == first
+        dbg = rt.run_code(code + f'return Session.replay("{sid}", {{fn = work, mode = "debug"}})')
+        assert dbg[0]["result"] == first
+        logged = [e.message for e in rt.debug_log.entries()]
+        assert sum("replay matched" in m for m in logged) == 3
+    assert len(fake_llm.requests) == 2  # nothing reached a provider during replay
+
+
+def test_exact_mode_reports_differences(recorded, tmp_path):
+    sid, text, _, offline = recorded
+    with _runtime(tmp_path, offline) as rt:
+        out = rt.run_code(
+            WORK
+            + f"""
+            return Session.replay("{sid}", {{fn = function()
+              runs = (runs or 0) + 1
+              local geo = Agent.builder():name("g"):model("openai/gpt-4o-mini")
+                :system_prompt("Be brief."):build()
+              return geo:execute("Capital of France?").text
+            end}})"""
+        )[0]
+        assert out["success"] is True and out["result"] == text
+        assert out["identical"] is False
+        assert [d["path"] for d in out["differences"]] == ["$[2]"]
+
+
+def test_simulate_answers_unrecorded_calls_without_running_them(recorded, tmp_path):
+    sid, _, _, offline = recorded
+    with _runtime(tmp_path, offline) as rt:
+        out = rt.run_code(
+            f"""return Session.replay("{sid}", {{mode = "simulate", fn = function()
+              return Tool.invoke("calculator", {{input = "3+3"}}).text
+            end}})"""
+        )[0]
+        assert out["success"] is True and out["result"] == "(simulated)"
+        assert out["log"][-1]["simulated"] is True
+
+
 def test_unrecorded_request_fails_loudly(recorded, tmp_path):
     sid, _, _, offline = recorded
     with _runtime(tmp_path, offline) as rt:
         code = f"""
         local ok, err = pcall(Session.replay, "{sid}", {{fn = function()
-          local a = Agent.builder():name("geo2"):model("openai/gpt-4o-mini"):build()
+          local a = Agent.builder():name("geo2"):model("openai/gpt-4o-mini")
+            :system_prompt("Be brief."):build()
           return a:execute("Capital of Spain?").text
         end}})
         return ok, err

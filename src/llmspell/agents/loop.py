@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from llmspell.agents.io import ToolCallRecord
 from llmspell.core.errors import AgentError, LLMSpellError
-from llmspell.providers import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
+from llmspell.providers import (
+    ChatMessage,
+    ChatRequest,
+    ChatResponse,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
 
 if TYPE_CHECKING:
     from llmspell.hooks import HookRegistry
@@ -152,8 +159,14 @@ def _hooked_call(
 ) -> tuple[ChatResponse, int]:
     """One model call between BeforeLLMCall and AfterLLMCall.
 
+    The contexts carry the whole request (`request.messages`: role, content, tool_calls,
+    tool_call_id, name) and, after, the whole response (text, tool_calls as {id, name,
+    arguments}, usage, finish_reason).
+
     Before: cancel fails the turn; replace (or skipped, with "") answers without calling the
-    model; modified with a string or `{text=}` replaces the last user message's text; with
+    model: a string is the answer's text, a table {text, tool_calls, usage, finish_reason} is
+    the whole answer (so a replayed turn can ask for tools again); modified with a string or
+    `{text=}` replaces the last user message's text; with
     `{temperature=, max_tokens=}` changes those. After: modified or replace changes the
     answer's text (tool calls the model asked for are then dropped on replace).
     """
@@ -173,7 +186,8 @@ def _hooked_call(
                 "model": model.model,
                 "request": {
                     "text": last.content if last is not None else None,
-                    "messages": len(request.messages),
+                    "messages": [message_table(m) for m in request.messages],
+                    "message_count": len(request.messages),
                     "temperature": request.temperature,
                     "max_tokens": request.max_tokens,
                     "tools": [t.name for t in request.tools],
@@ -192,8 +206,9 @@ def _hooked_call(
             f"hook: {before.result.reason}"
         )
     if kind in ("replace", "skipped"):
-        text = _hook_text(before.result.data) if kind == "replace" else ""
-        return ChatResponse(text=text, provider=model.provider, model=model.model), 0
+        if kind == "replace":
+            return response_from(before.result.data, model.provider, model.model), 0
+        return ChatResponse(text="", provider=model.provider, model=model.model), 0
     if before.modified:
         _apply_request(request, before.data)
     if on_text is None:
@@ -201,7 +216,7 @@ def _hooked_call(
     else:
         response, got = _stream(model, request, on_text)
     if hooks.has(AFTER_LLM):
-        table = {"text": response.text, "finish_reason": response.finish_reason}
+        table = response_table(response)
         after = hooks.fire(AFTER_LLM, context(AFTER_LLM, "response", response=table))
         if after.kind == "cancel":
             raise AgentError(
@@ -215,6 +230,83 @@ def _hooked_call(
         elif after.modified:
             response = dataclasses.replace(response, text=_hook_text(after.data))
     return response, got
+
+
+def message_table(message: ChatMessage) -> dict[str, Any]:
+    """A request message as plain data (images left out but counted)."""
+    table: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        table["tool_calls"] = [_call_table(c) for c in message.tool_calls]
+    if message.tool_call_id is not None:
+        table["tool_call_id"] = message.tool_call_id
+    if message.name is not None:
+        table["name"] = message.name
+    if message.images:
+        table["images"] = len(message.images)
+    return table
+
+
+def response_table(response: ChatResponse) -> dict[str, Any]:
+    """A model answer as plain data: text, tool_calls, usage, finish_reason."""
+    return {
+        "text": response.text,
+        "tool_calls": [_call_table(c) for c in response.tool_calls],
+        "usage": {
+            "input_tokens": response.usage.input_tokens,
+            "output_tokens": response.usage.output_tokens,
+        },
+        "finish_reason": response.finish_reason,
+    }
+
+
+def response_from(value: Any, provider: str, model: str) -> ChatResponse:
+    """The ChatResponse for a hook's `replace`: a string (text) or {text, tool_calls, usage,
+    finish_reason}."""
+    if not isinstance(value, dict) or not any(
+        k in value for k in ("tool_calls", "usage", "finish_reason")
+    ):
+        return ChatResponse(text=_hook_text(value), provider=provider, model=model)
+    text = value.get("text")
+    calls = []
+    raw_calls = value.get("tool_calls") or []
+    if isinstance(raw_calls, dict):  # a Lua array may arrive as {1=..., 2=...}
+        raw_calls = [raw_calls[k] for k in sorted(raw_calls, key=str)]
+    for i, raw in enumerate(raw_calls, 1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            raise AgentError(f"A hook's replacement tool call #{i} needs a name: {raw!r}")
+        args = raw.get("arguments")
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                args = {"input": args}
+        calls.append(
+            ToolCall(
+                id=str(raw.get("id") or f"call_{i}"),
+                name=raw["name"],
+                arguments=dict(args) if isinstance(args, dict) else {},
+            )
+        )
+    raw_usage = value.get("usage") if isinstance(value.get("usage"), dict) else {}
+    usage = Usage(
+        input_tokens=int(raw_usage.get("input_tokens") or 0),
+        output_tokens=int(raw_usage.get("output_tokens") or 0),
+    )
+    finish = value.get("finish_reason")
+    if finish not in ("stop", "length", "tool_calls", "content_filter", "error"):
+        finish = "tool_calls" if calls else "stop"
+    return ChatResponse(
+        text=text if isinstance(text, str) else "",
+        provider=provider,
+        model=model,
+        usage=usage,
+        tool_calls=calls,
+        finish_reason=finish,
+    )
+
+
+def _call_table(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
 
 
 def _hook_text(value: Any) -> str:

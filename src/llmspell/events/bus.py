@@ -41,6 +41,7 @@ from llmspell.events.export import EventExporter
 from llmspell.events.pattern import Matcher, compile_pattern
 
 if TYPE_CHECKING:
+    from llmspell.hooks import HookRegistry
     from llmspell.state import StateStore
 
 __all__ = ["EVENT_SCOPE", "EventBus", "EventCallback"]
@@ -50,6 +51,7 @@ log = logging.getLogger("llmspell.events")
 EventCallback = Callable[[Event], Any]
 EVENT_SCOPE = "event"
 _ROUTE_CACHE_LIMIT = 4096
+_BEFORE_EMIT, _AFTER_EMIT = "BeforeEventEmit", "AfterEventEmit"
 
 
 class _Subscription:
@@ -124,6 +126,7 @@ class EventBus:
         state: StateStore | None = None,
         echo: Callable[[str], None] | None = None,
         base: Path | None = None,
+        hooks: HookRegistry | None = None,
     ) -> None:
         """`state`: persist every delivered event under scope "event" (key: the event id).
         `echo`: where `events.export.stdout` writes (the runtime's stderr sink); without it the
@@ -134,6 +137,9 @@ class EventBus:
         self.enabled = cfg.enabled
         self.buffer_size = cfg.buffer_size
         self._state = state
+        #: fires BeforeEventEmit (modified: new data; cancel: the event is dropped) and
+        #: AfterEventEmit around each delivery (None: no hooks)
+        self.hooks = hooks
         self._lock = threading.Lock()
         self._subs: dict[str, _Subscription] = {}
         self._routes: dict[str, tuple[_Subscription, ...] | None] = {}
@@ -254,6 +260,44 @@ class EventBus:
         if self._closed or not self.enabled:
             self._counts["after_close" if self._closed else "filtered"] += 1
             return event
+        hooks = self.hooks
+        if hooks is not None and hooks.any(_BEFORE_EMIT, _AFTER_EMIT):
+            return self._publish_hooked(hooks, event)
+        return self._deliver(event)
+
+    def _publish_hooked(self, hooks: HookRegistry, event: Event) -> Event:
+        from llmspell.hooks.registry import HookContext
+
+        def context(point: str) -> HookContext:
+            return HookContext(
+                point=point,
+                component_type="event",
+                component_name=event.event_type,
+                data={
+                    "event_type": event.event_type,
+                    "event_id": event.id,
+                    "payload": event.data,
+                    "source": event.source,
+                    "sequence": event.sequence,
+                },
+                correlation_id=event.correlation_id or "",
+                subject="payload",
+            )
+
+        if hooks.has(_BEFORE_EMIT):
+            before = hooks.fire(_BEFORE_EMIT, context(_BEFORE_EMIT))
+            if before.kind in ("cancel", "skipped"):
+                self._counts["filtered"] += 1
+                return event
+            if before.modified:
+                event.data = before.data
+        self._deliver(event)
+        if hooks.has(_AFTER_EMIT):
+            hooks.fire(_AFTER_EMIT, context(_AFTER_EMIT))
+        return event
+
+    def _deliver(self, event: Event) -> Event:
+        event_type, source = event.event_type, event.source
         try:
             subs = self._routes[event_type]
         except KeyError:

@@ -24,6 +24,13 @@ from llmspell.hooks.points import FIRED
 from llmspell.hooks.registry import HookContext, HookRegistry
 from llmspell.hooks.results import CONTINUE, HookResult
 
+#: what `hooks.log_calls` logs: calls, not every state read or event
+CALL_POINTS = frozenset(
+    p
+    for p in FIRED
+    if not p.startswith(("BeforeState", "AfterState", "Session", "BeforeEvent", "AfterEvent"))
+)
+
 MAX_LOGGED_DATA = 1024
 
 _SECRET_PATTERNS = (
@@ -65,8 +72,8 @@ class _Builtin:
         priority: Any = None,
         internal: bool = False,
     ) -> list[str]:
-        """Register at `points` (default: every point something fires); the hook ids."""
-        chosen = sorted(FIRED) if points is None else list(points)
+        """Register at `points` (default: the tool, agent, model and workflow call points)."""
+        chosen = sorted(CALL_POINTS) if points is None else list(points)
         return [
             registry.register(
                 p, self, priority=priority, name=self.name, tags=("builtin",), internal=internal

@@ -86,6 +86,19 @@ FIRED = frozenset(
         "WorkflowError",
         "BeforeStepExecution",
         "AfterStepExecution",
+        "BeforeStateRead",
+        "AfterStateRead",
+        "BeforeStateWrite",
+        "AfterStateWrite",
+        "SessionStart",
+        "SessionEnd",
+        "SessionCheckpoint",
+        "SessionRestore",
+        "SessionSave",
+        "BeforeEventEmit",
+        "AfterEventEmit",
+        "SystemStartup",
+        "SystemShutdown",
     }
 )
 

@@ -48,15 +48,41 @@ def _dump(value: Any) -> str:
 
 
 def llm_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The whole model request: every message (role, content, tool calls, tool_call_id)."""
     req = data.get("request") or {}
+    messages = req.get("messages")
     return {
         "provider": data.get("provider"),
         "model": data.get("model"),
         "text": req.get("text"),
-        "messages": req.get("messages"),
+        "messages": [dict(m) for m in messages] if isinstance(messages, list) else [],
         "temperature": req.get("temperature"),
         "max_tokens": req.get("max_tokens"),
         "tools": list(req.get("tools") or []),
+    }
+
+
+def llm_key(request: dict[str, Any]) -> dict[str, Any]:
+    """What identifies a model call: the model and the message list (roles, contents, tool-call
+    names and arguments; call ids, which providers make up, left out)."""
+    messages = request.get("messages")
+    if not isinstance(messages, list):  # a recording made before full requests were kept
+        messages = []
+    return {
+        "provider": request.get("provider"),
+        "model": request.get("model"),
+        "messages": [
+            {
+                "role": m.get("role"),
+                "content": m.get("content"),
+                "tool_calls": [
+                    {"name": c.get("name"), "arguments": c.get("arguments")}
+                    for c in m.get("tool_calls") or []
+                ],
+            }
+            for m in messages
+            if isinstance(m, dict)
+        ],
     }
 
 
@@ -65,7 +91,7 @@ def tool_request(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def fingerprint(kind: str, request: dict[str, Any]) -> str:
-    return f"{kind}:{_dump(request)}"
+    return f"{kind}:{_dump(llm_key(request) if kind == 'llm' else request)}"
 
 
 class ReplayStore:
@@ -171,7 +197,9 @@ class ReplayManager:
         if sid is None or request is None:
             return
         response = ctx.data.get("response") or {}
-        self.store.append(sid, "llm", request, {"text": response.get("text"), **_rest(response)})
+        body = {"text": response.get("text"), **_rest(response)}
+        body.setdefault("tool_calls", [])
+        self.store.append(sid, "llm", request, body)
 
     def _after_tool(self, ctx: HookContext) -> None:
         sid = self._target()
@@ -211,6 +239,14 @@ class ReplayManager:
 
     # Replaying --------------------------------------------------------------------------------
 
+    def _debug_log(self) -> Any:
+        """The runtime's Debug/Logger log, when the runtime gave us its `run_code`."""
+        owner = getattr(self._run_code, "__self__", None)
+        try:
+            return getattr(owner, "debug_log", None)
+        except Exception:  # a log is optional
+            return None
+
     def replay(
         self,
         session_id: str,
@@ -228,7 +264,7 @@ class ReplayManager:
                 "session current (`Session.set_current(id)`) first"
             )
         calls = apply_modifications(recorded, config.modifications)
-        player = _Player(calls, config)
+        player = _Player(calls, config, debug_log=self._debug_log())
         ids = [
             _register(self.hooks, "BeforeLLMCall", player.answer_llm, "highest", "replay_llm"),
             _register(
@@ -264,8 +300,13 @@ class ReplayManager:
             error = player.failure
             if config.stop_on_error:
                 raise ReplayError(error)
+        differences: list[dict[str, str]] = []
+        if config.mode == "exact" and config.compare_results and target is not None:
+            differences = player.differences()
         return {
             "success": error is None,
+            "differences": differences,
+            "identical": not differences,
             "session_id": self.sessions.get(session_id).id,
             "mode": config.mode,
             "result": value,
@@ -295,9 +336,13 @@ def _rest(response: dict[str, Any]) -> dict[str, Any]:
 class _Player:
     """Answers calls from a recording, in order, by fingerprint."""
 
-    def __init__(self, calls: list[dict[str, Any]], config: ReplayConfig) -> None:
+    def __init__(
+        self, calls: list[dict[str, Any]], config: ReplayConfig, *, debug_log: Any = None
+    ) -> None:
         self.calls = calls
         self.config = config
+        self.debug_log = debug_log
+        self.answered: list[tuple[int | None, Any]] = []  # (recorded index, answer) in order
         self.prints = [fingerprint(c["kind"], c["request"]) for c in calls]
         self.used: set[int] = set()
         self.cursor = 0
@@ -316,6 +361,8 @@ class _Player:
         return None, wanted
 
     def _refuse(self, kind: str, request: dict[str, Any], wanted: str) -> HookResult:
+        if self.config.mode == "simulate":
+            return self._simulate(kind, request)
         nearest = self._nearest(kind, wanted)
         what = "model call" if kind == "llm" else "tool call"
         message = (
@@ -340,11 +387,48 @@ class _Player:
         used = " (already replayed)" if best in self.used else ""
         return f"#{call['seq']} {call['kind']} {_dump(call['request'])}{used}"
 
+    def _simulate(self, kind: str, request: dict[str, Any]) -> HookResult:
+        """Simulate mode: a call not in the recording is answered with a stand-in, never run."""
+        what = "model call" if kind == "llm" else "tool call"
+        self.log.append({"seq": None, "kind": kind, "request": request, "simulated": True})
+        log.info("replay simulated an unrecorded %s %s", what, _dump(request))
+        if kind == "llm":
+            answer: Any = {"text": "(simulated)", "tool_calls": [], "finish_reason": "stop"}
+        else:
+            answer = {"success": True, "text": "(simulated)", "metadata": {"simulated": True}}
+        self.answered.append((None, answer))
+        return HookResult.replace(answer)
+
     def _note(self, index: int, kind: str, request: dict[str, Any]) -> None:
         entry = {"seq": self.calls[index]["seq"], "kind": kind, "request": request}
         self.log.append(entry)
         if self.config.mode == "debug":
-            log.info("replay matched #%s %s %s", entry["seq"], kind, _dump(request))
+            message = f"replay matched #{entry['seq']} {kind} {_dump(request)}"
+            log.info("%s", message)
+            if self.debug_log is not None:
+                from llmspell.diagnostics.levels import Level
+
+                self.debug_log.log(
+                    Level.INFO,
+                    message,
+                    module="replay",
+                    metadata={"seq": entry["seq"], "kind": kind},
+                )
+
+    def differences(self) -> list[dict[str, str]]:
+        """Exact mode: the answers given in this replay against the recorded ones, in order
+        (a recorded call never asked for, or an answer not from the recording, differs)."""
+        from llmspell.replay.config import compare_json
+
+        recorded = [c.get("response", c.get("result")) for c in self.calls]
+        given: list[Any] = [None] * len(self.calls)
+        extra: list[Any] = []
+        for index, answer in self.answered:
+            if index is None:
+                extra.append(answer)
+            else:
+                given[index] = answer
+        return compare_json(recorded, given + extra)["differences"]
 
     def answer_llm(self, ctx: HookContext) -> HookResult:
         request = llm_request(ctx.data)
@@ -352,8 +436,12 @@ class _Player:
         if index is None:
             return self._refuse("llm", request, wanted)
         self._note(index, "llm", request)
-        response = self.calls[index]["response"]
-        return HookResult.replace(response.get("text") or "")
+        self.answered.append((index, self.calls[index]["response"]))
+        response = dict(self.calls[index]["response"])
+        response["text"] = response.get("text") or ""
+        if "tool_calls" not in response and "usage" not in response:
+            return HookResult.replace(response["text"])  # an older, text-only recording
+        return HookResult.replace(response)
 
     def answer_tool(self, ctx: HookContext) -> HookResult:
         request = tool_request(ctx.data)
@@ -363,6 +451,7 @@ class _Player:
         self._note(index, "tool", request)
         result = dict(self.calls[index]["result"])
         result.setdefault("success", True)
+        self.answered.append((index, self.calls[index]["result"]))
         return HookResult.replace(result)
 
 

@@ -122,6 +122,7 @@ class Runtime:
             from llmspell.state import open_state_store
 
             self._state = open_state_store(self.config, home=self.home)
+            self._state.hooks = self.hooks
         return self._state
 
     @property
@@ -130,7 +131,11 @@ class Runtime:
         if self._sessions is None:
             from llmspell.sessions import open_session_manager
 
-            self._sessions = open_session_manager(self.config, home=self.home)
+            manager = open_session_manager(self.config, home=self.home)
+            manager.hooks = self.hooks
+            if self.config.events.enabled:
+                manager.events = lambda: self.events
+            self._sessions = manager
         return self._sessions
 
     @property
@@ -236,6 +241,7 @@ class Runtime:
                 state=self.state if cfg.persist else None,
                 echo=self.sink.write_stderr,
                 base=self.cwd,
+                hooks=self.hooks,
             )
         return self._events
 
@@ -273,7 +279,25 @@ class Runtime:
         """The Lua engine with every global installed, built on first use."""
         if self._engine is None:
             self._engine = self._build_engine(script_dir)
+            self._fire_system("SystemStartup")
         return self._engine
+
+    def _fire_system(self, point: str) -> None:
+        """Fire a System point (SystemStartup, SystemShutdown) when something hooks it."""
+        hooks = self._hooks
+        if hooks is None or not hooks.any(point):
+            return
+        from llmspell.hooks.registry import HookContext
+
+        hooks.fire(
+            point,
+            HookContext(
+                point=point,
+                component_type="system",
+                component_name="runtime",
+                data={"engine": "lua", "profile": self.loaded.profile},
+            ),
+        )
 
     def _build_engine(self, script_dir: Path | None) -> LuaEngine:
         from llmspell.bridge.lua.engine import EngineOptions, LuaEngine
@@ -459,6 +483,7 @@ class Runtime:
     # Lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
+        self._fire_system("SystemShutdown")
         if self.config.runtime.state_persistence.enabled:
             try:
                 self.metrics.persist(lambda: self.state)

@@ -45,7 +45,11 @@ from llmspell.sessions.sqlite import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from llmspell.config import LLMSpellConfig
+    from llmspell.events import EventBus
+    from llmspell.hooks import HookRegistry
 
 _NON_TERMINAL = frozenset(STATUSES) - TERMINAL
 _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -53,6 +57,17 @@ _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "resume": (frozenset({"suspended"}), "active"),
     "complete": (frozenset({"active", "suspended"}), "completed"),
     "fail": (_NON_TERMINAL, "failed"),
+}
+#: action -> (hook point fired after it, event type published after it)
+_NOTICES: dict[str, tuple[str | None, str]] = {
+    "create": ("SessionStart", "session.created"),
+    "suspend": ("SessionCheckpoint", "session.suspended"),
+    "resume": ("SessionRestore", "session.resumed"),
+    "complete": ("SessionEnd", "session.completed"),
+    "fail": ("SessionEnd", "session.failed"),
+    "delete": ("SessionEnd", "session.deleted"),
+    "save": ("SessionSave", "session.saved"),
+    "load": ("SessionRestore", "session.loaded"),
 }
 _SELECT = (
     "SELECT s.id, s.name, s.description, s.status, s.tags, s.metadata, s.parent_session_id,"
@@ -92,8 +107,14 @@ class SessionManager:
         limits: SessionLimits | None = None,
         *,
         location: Path | None = None,
+        hooks: HookRegistry | None = None,
+        events: Callable[[], EventBus | None] | None = None,
     ) -> None:
         self._db = db
+        #: fires SessionStart/End/Checkpoint/Restore/Save after each change (None: no hooks)
+        self.hooks = hooks
+        #: the bus `session.*` lifecycle events go to (a callable, so the bus is built lazily)
+        self.events = events
         self.limits = limits or SessionLimits()
         #: The folder holding `sessions.db` and `content/`; None when kept in memory.
         self.location = location
@@ -132,7 +153,30 @@ class SessionManager:
                 " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
                 (sid, name, description, json.dumps(tag_list), metadata_json, parent, stamp, stamp),
             )
+        self._notify("create", sid, status="active", name=name)
         return sid
+
+    def _notify(self, action: str, sid: str, **data: Any) -> None:
+        """Fire the action's hook point and publish its `session.*` event, when anyone cares."""
+        point, event_type = _NOTICES[action]
+        hooks = self.hooks
+        if point is not None and hooks is not None and hooks.any(point):
+            from llmspell.hooks.registry import HookContext
+
+            hooks.fire(
+                point,
+                HookContext(
+                    point=point,
+                    component_type="session",
+                    component_name=sid,
+                    data={"session_id": sid, "action": action, **data},
+                ),
+            )
+        if self.events is None:
+            return
+        bus = self.events()
+        if bus is not None and bus.wants(event_type):
+            bus.publish(event_type, {"session_id": sid, "action": action, **data}, source="session")
 
     def _check_active_limit(self, conn: sqlite3.Connection) -> None:
         (active,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE status = 'active'").fetchone()
@@ -239,15 +283,20 @@ class SessionManager:
             conn.execute(
                 "UPDATE sessions SET status = ?, updated_at = ? WHERE id = ?", (target, now(), sid)
             )
-        return self.get(sid)
+        info = self.get(sid)
+        self._notify(action, sid, status=target, previous_status=status)
+        return info
 
     def save(self, session_id: str) -> None:
         """Every change is already committed; this checks that the session exists."""
-        self.get(session_id)
+        info = self.get(session_id)
+        self._notify("save", info.id, status=info.status)
 
     def load(self, session_id: str) -> str:
         """The session's id once it is known to exist."""
-        return self.get(session_id).id
+        info = self.get(session_id)
+        self._notify("load", info.id, status=info.status)
+        return info.id
 
     def delete(self, session_id: str) -> int:
         """Remove a session and its artifacts; the number of artifacts removed."""
@@ -268,6 +317,7 @@ class SessionManager:
             if self._current == sid:
                 self._current = None
         self.artifacts.collect(digests)
+        self._notify("delete", sid, status="deleted", artifacts_removed=count)
         return count
 
     # The current session --------------------------------------------------------------------

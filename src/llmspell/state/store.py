@@ -27,6 +27,7 @@ from llmspell.state.backend import Entry, StateBackend, StateTxn
 from llmspell.state.keys import check_key, check_scope, check_size
 
 if TYPE_CHECKING:
+    from llmspell.hooks import HookRegistry
     from llmspell.state.backup import BackupManager, BackupSettings
     from llmspell.state.migrations import Migrator
 
@@ -35,6 +36,8 @@ T = TypeVar("T")
 GLOBAL = "global"
 _KEEP: Any = object()
 _CACHE_LIMIT = 4096
+_BEFORE_READ, _AFTER_READ = "BeforeStateRead", "AfterStateRead"
+_BEFORE_WRITE, _AFTER_WRITE = "BeforeStateWrite", "AfterStateWrite"
 
 
 class StateStore:
@@ -45,8 +48,11 @@ class StateStore:
         max_value_bytes: int = 10_000_000,
         backups: BackupSettings | None = None,
         backup_on_migration: bool = True,
+        hooks: HookRegistry | None = None,
     ) -> None:
         self.backend = backend
+        #: fires the State hook points around load/save/delete (None: no hooks)
+        self.hooks = hooks
         self.max_value_bytes = max_value_bytes
         self.backup_settings = backups
         self.backup_on_migration = backup_on_migration
@@ -84,8 +90,20 @@ class StateStore:
     # Scope API -------------------------------------------------------------------------------
 
     def save(self, scope: str, key: str, value: Any, *, ttl: float | None = None) -> None:
-        """Store `value` (None deletes the key); `ttl` in seconds makes it expire."""
-        full = self.full_key(scope, key)
+        """Store `value` (None deletes the key); `ttl` in seconds makes it expire.
+
+        With hooks: BeforeStateWrite may change the value (modified) or refuse the write
+        (cancel, a StateError with the hook's reason); AfterStateWrite sees what was written."""
+        hooks = self.hooks
+        if hooks is not None and hooks.any(_BEFORE_WRITE, _AFTER_WRITE):
+            full = self.full_key(scope, key)
+            value = self._before_write(hooks, "save", scope, key, full, value)
+            self._save(full, value, ttl)
+            self._after_write(hooks, "save", scope, key, full, value)
+            return
+        self._save(self.full_key(scope, key), value, ttl)
+
+    def _save(self, full: str, value: Any, ttl: float | None) -> None:
         if value is None:
             self.backend.delete(full)
             return
@@ -107,6 +125,30 @@ class StateStore:
                     txn.put(full, text)
 
     def load(self, scope: str, key: str) -> Any:
+        """The value at `key` (None when absent). With hooks: BeforeStateRead may answer the
+        read (replace) or refuse it (cancel: None); AfterStateRead may change what is read."""
+        hooks = self.hooks
+        if hooks is None or not hooks.any(_BEFORE_READ, _AFTER_READ):
+            return self._load(scope, key)
+        full = self.full_key(scope, key)
+        if hooks.has(_BEFORE_READ):
+            before = hooks.fire(_BEFORE_READ, _context(_BEFORE_READ, "load", scope, key, full))
+            if before.kind == "replace":
+                return before.result.data
+            if before.kind in ("cancel", "skipped"):
+                return None
+        value = self._load(scope, key)
+        if hooks.has(_AFTER_READ):
+            after = hooks.fire(
+                _AFTER_READ, _context(_AFTER_READ, "load", scope, key, full, value=value)
+            )
+            if after.kind == "replace":
+                return after.result.data
+            if after.modified:
+                value = after.data
+        return value
+
+    def _load(self, scope: str, key: str) -> Any:
         full, raw = self._keys(scope, key)
         text = self.backend.get(full)
         if text is None and (raw is None or (text := self.backend.get(raw)) is None):
@@ -120,11 +162,61 @@ class StateStore:
         return raw is not None and self.backend.get(raw) is not None
 
     def delete(self, scope: str, key: str) -> bool:
-        """Delete the key (or its raw-key fallback); whether something was deleted."""
+        """Delete the key (or its raw-key fallback); whether something was deleted.
+        With hooks: a write whose value is None (BeforeStateWrite may refuse it)."""
+        hooks = self.hooks
+        if hooks is not None and hooks.any(_BEFORE_WRITE, _AFTER_WRITE):
+            full = self.full_key(scope, key)
+            self._before_write(hooks, "delete", scope, key, full, None, deleting=True)
+            deleted = self._delete(scope, key)
+            self._after_write(hooks, "delete", scope, key, full, None, deleted=deleted)
+            return deleted
+        return self._delete(scope, key)
+
+    def _delete(self, scope: str, key: str) -> bool:
         full, raw = self._keys(scope, key)
         if self.backend.delete(full):
             return True
         return raw is not None and self.backend.delete(raw)
+
+    def _before_write(
+        self,
+        hooks: HookRegistry,
+        operation: str,
+        scope: str,
+        key: str,
+        full: str,
+        value: Any,
+        *,
+        deleting: bool = False,
+    ) -> Any:
+        """The value to write after BeforeStateWrite; StateError when a hook cancels."""
+        if not hooks.has(_BEFORE_WRITE):
+            return value
+        outcome = hooks.fire(
+            _BEFORE_WRITE, _context(_BEFORE_WRITE, operation, scope, key, full, value=value)
+        )
+        if outcome.kind == "cancel":
+            raise StateError(f"State write to {full!r} refused by a hook: {outcome.result.reason}")
+        if outcome.modified and not deleting:
+            return outcome.data
+        return value
+
+    def _after_write(
+        self,
+        hooks: HookRegistry,
+        operation: str,
+        scope: str,
+        key: str,
+        full: str,
+        value: Any,
+        **extra: Any,
+    ) -> None:
+        if hooks.has(_AFTER_WRITE):
+            hooks.fire(
+                _AFTER_WRITE,
+                _context(_AFTER_WRITE, operation, scope, key, full, value=value, **extra),
+            )
 
     def list_keys(self, scope: str) -> list[str]:
         """Keys of `scope`, sorted, without the `"<scope>:"` prefix."""
@@ -264,6 +356,18 @@ class StateStore:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def _context(point: str, operation: str, scope: str, key: str, full: str, **data: Any) -> Any:
+    from llmspell.hooks.registry import HookContext
+
+    return HookContext(
+        point=point,
+        component_type="state",
+        component_name=full,
+        data={"operation": operation, "scope": scope, "key": key, "full_key": full, **data},
+        subject="value" if "value" in data else None,
+    )
 
 
 def _write(tx: StateTxn, full: str, encoded: str | None, old: Entry | None) -> None:
