@@ -77,6 +77,8 @@ class AgentManager:
         self._factory = model_factory
         self._agents: dict[str, Agent] = {}
         self._lock = threading.RLock()
+        #: the runtime's event bus when events are enabled (`agent.stream.chunk`), else None
+        self.events: Callable[[], Any] | None = None
 
     # Instances --------------------------------------------------------------------------------
 

@@ -35,6 +35,29 @@ class HooksConfig(Section):
         description="Log each tool, agent, model and workflow hook point at info level "
         "(API-key-looking strings masked).",
     )
+    cache_responses: bool = Field(
+        default=False,
+        description="Answer a model request identical to an earlier one (provider, model, "
+        "messages, temperature, max_tokens, tools) from an in-memory cache; errors are never "
+        "cached.",
+    )
+    cache_ttl_seconds: float = Field(
+        default=300, gt=0, description="How long a cached model answer stays fresh."
+    )
+    cache_max_entries: int = Field(
+        default=1000, gt=0, description="Most cached answers kept (least recently used dropped)."
+    )
+    circuit_breaker_failures: int = Field(
+        default=0,
+        ge=0,
+        description="Consecutive failed calls to one provider/model after which a built-in "
+        "hook refuses further calls to it for `circuit_breaker_reset_seconds`. 0: off.",
+    )
+    circuit_breaker_reset_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long an open circuit breaker refuses calls before one trial call.",
+    )
     timeout_ms: int = Field(default=5000, gt=0, description="Longest a single hook may run.")
     circuit_breaker_threshold: float = Field(
         default=0.01,

@@ -166,7 +166,13 @@ class Runtime:
         cfg = self.config.hooks
         if self._observer is not None or not cfg.enabled:
             return hooks
-        from llmspell.hooks.builtin import CostBudgetHook, LoggingHook, RateLimitHook
+        from llmspell.hooks.builtin import (
+            CircuitBreakerHook,
+            CostBudgetHook,
+            LoggingHook,
+            RateLimitHook,
+            ResponseCacheHook,
+        )
         from llmspell.hooks.observer import RuntimeObserver
 
         events = (lambda: self.events) if self.config.events.enabled else None
@@ -177,6 +183,14 @@ class Runtime:
             RateLimitHook(cfg.rate_limit_per_minute).install(hooks, internal=True)
         if cfg.cost_budget_usd is not None:
             CostBudgetHook(cfg.cost_budget_usd, lambda: observer.spent_usd).install(
+                hooks, internal=True
+            )
+        if cfg.circuit_breaker_failures > 0:
+            CircuitBreakerHook(
+                cfg.circuit_breaker_failures, reset=cfg.circuit_breaker_reset_seconds
+            ).install(hooks, internal=True)
+        if cfg.cache_responses:
+            ResponseCacheHook(cfg.cache_ttl_seconds, cfg.cache_max_entries).install(
                 hooks, internal=True
             )
         if cfg.log_calls:
@@ -227,6 +241,8 @@ class Runtime:
                 script_thread=self.script_thread,
                 hooks=self._observed_hooks(),
             )
+            if self.config.events.enabled:
+                self._agents.events = lambda: self.events
         return self._agents
 
     @property

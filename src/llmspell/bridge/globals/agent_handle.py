@@ -160,6 +160,9 @@ def _stream_args(first: Any, second: Any) -> tuple[Any, Any]:
     return first, second
 
 
+STREAM_CHUNK = "agent.stream.chunk"
+
+
 class AgentHandle(ScriptObject):
     """One agent instance; `name`, `model` and `provider` are plain fields."""
 
@@ -187,10 +190,19 @@ class AgentHandle(ScriptObject):
                 f"agent:stream: the callback must be a function, got {script_type(callback)}"
             )
         count = 0
+        events = self._manager.events
+        bus = events() if events is not None else None
+        if bus is not None and not bus.wants(STREAM_CHUNK):
+            bus = None
+        name = self._agent.name
 
         def deliver(piece: str) -> None:
             nonlocal count
             count += 1
+            if bus is not None:
+                bus.publish(
+                    STREAM_CHUNK, {"agent": name, "text": piece, "index": count}, source=name
+                )
             if callback is not None:
                 callback({"text": piece, "delta": piece, "index": count})
 
