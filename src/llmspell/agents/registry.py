@@ -86,10 +86,20 @@ class AgentManager:
         """Build and register an agent; `Agent instance 'x' already exists` on a name clash."""
         if isinstance(config, dict):
             config = config_from_table(config)
+        hooks = self.hooks
+        if hooks is not None and hooks.any("BeforeAgentInit", "AfterAgentInit"):
+            from llmspell.hooks.registry import notify
+
+            out = notify(hooks, "BeforeAgentInit", "agent", config.name, agent=config.name)
+            if out is not None and out.kind == "cancel":
+                reason = out.result.reason or "refused by a BeforeAgentInit hook"
+                raise AgentError(f"Agent '{config.name}' not created: {reason}")
         with self._lock:
             self._check_free(config.name)
             agent = self.build(config)
             self._agents[config.name] = agent
+        if hooks is not None and hooks.has("AfterAgentInit"):
+            notify(hooks, "AfterAgentInit", "agent", config.name, agent=config.name)
         return agent
 
     def _check_free(self, name: str) -> None:
@@ -163,8 +173,19 @@ class AgentManager:
             return sorted(self._agents)
 
     def remove(self, name: str) -> bool:
+        hooks = self.hooks
+        hooked = hooks is not None and hooks.any("BeforeAgentShutdown", "AfterAgentShutdown")
+        if hooked and name in self._agents:
+            from llmspell.hooks.registry import notify
+
+            notify(hooks, "BeforeAgentShutdown", "agent", name, agent=name)
         with self._lock:
-            return self._agents.pop(name, None) is not None
+            removed = self._agents.pop(name, None) is not None
+        if hooked and removed:
+            from llmspell.hooks.registry import notify
+
+            notify(hooks, "AfterAgentShutdown", "agent", name, agent=name)
+        return removed
 
     def execute_with_context(
         self, agent: Agent, request: AgentInput, context_id: str, **kwargs: Any

@@ -330,7 +330,20 @@ class EventBus:
     def _call(self, sub: _Subscription, callback: EventCallback, event: Event) -> None:
         try:
             callback(event)
-        except Exception:  # a subscriber's failure must never reach the publisher
+        except Exception as exc:  # a subscriber's failure must never reach the publisher
+            hooks = self.hooks
+            if hooks is not None and hooks.has("EventHandlerError"):
+                from llmspell.hooks.registry import notify
+
+                notify(
+                    hooks,
+                    "EventHandlerError",
+                    "event",
+                    event.event_type,
+                    event_type=event.event_type,
+                    subscription_id=sub.id,
+                    error=str(exc),
+                )
             with sub.cond:
                 sub.errors += 1
                 first = sub.errors == 1

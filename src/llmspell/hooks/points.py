@@ -99,6 +99,17 @@ FIRED = frozenset(
         "AfterEventEmit",
         "SystemStartup",
         "SystemShutdown",
+        "BeforeAgentInit",
+        "AfterAgentInit",
+        "BeforeAgentShutdown",
+        "AfterAgentShutdown",
+        "BeforeToolDiscovery",
+        "AfterToolDiscovery",
+        "ToolValidation",
+        "SecurityViolation",
+        "StateConflict",
+        "EventHandlerError",
+        "PerformanceThresholdExceeded",
     }
 )
 

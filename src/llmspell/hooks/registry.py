@@ -314,6 +314,7 @@ class HookRegistry:
         finally:
             elapsed = time.perf_counter() - started
             if elapsed > self._slow_s:
+                self._slow(hook, ctx, elapsed)
                 log.warning(
                     "hook %s at %s took %.0f ms, over `hooks.timeout_ms` = %d",
                     hook.name,
@@ -321,6 +322,25 @@ class HookRegistry:
                     elapsed * 1000,
                     round(self._slow_s * 1000),
                 )
+
+    def _slow(self, hook: Hook, ctx: HookContext, elapsed: float) -> None:
+        point = "PerformanceThresholdExceeded"
+        if ctx.point == point or not self.has(point):
+            return
+        self.fire(
+            point,
+            HookContext(
+                point=point,
+                component_type="hook",
+                component_name=hook.name,
+                data={
+                    "hook_id": hook.id,
+                    "hook_point": ctx.point,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "threshold_ms": round(self._slow_s * 1000),
+                },
+            ),
+        )
 
 
 def _apply(current: Any, new: Any, subject: str | None) -> Any:
@@ -331,3 +351,15 @@ def _apply(current: Any, new: Any, subject: str | None) -> Any:
     if isinstance(current, dict) and isinstance(new, dict):
         return {**current, **new}
     return new
+
+
+def notify(
+    hooks: HookRegistry | None, point: str, component_type: str, name: str, **data: Any
+) -> Outcome | None:
+    """Fire a notification-style point only when it has a hook (None otherwise)."""
+    if hooks is None or not hooks.has(point):
+        return None
+    return hooks.fire(
+        point,
+        HookContext(point=point, component_type=component_type, component_name=name, data=data),
+    )

@@ -301,12 +301,30 @@ class StateStore:
         """Set `new` only if the value is still `expected` (nil: absent); whether it did."""
         full = self.full_key(scope, key)
 
+        seen: list[Any] = []
+
         def swap(current: Any, present: bool) -> tuple[Any, bool]:
             if not same_value(current, expected):
+                seen.append(current)
                 return _KEEP, False
             return new, True
 
-        return self.update(full, swap)
+        swapped = self.update(full, swap)
+        hooks = self.hooks
+        if not swapped and hooks is not None and hooks.has("StateConflict"):
+            from llmspell.hooks.registry import notify
+
+            notify(
+                hooks,
+                "StateConflict",
+                "state",
+                full,
+                key=full,
+                expected=expected,
+                actual=seen[0] if seen else None,
+                new=new,
+            )
+        return swapped
 
     # Usage, backups, migrations --------------------------------------------------------------
 

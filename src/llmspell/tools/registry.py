@@ -19,7 +19,7 @@ from llmspell.core.errors import (
     ToolParameterError,
 )
 from llmspell.hooks import points as hp
-from llmspell.hooks.registry import HookContext, new_correlation_id
+from llmspell.hooks.registry import HookContext, new_correlation_id, notify
 from llmspell.tools.base import LEVEL_ORDER, Tool, ToolResult
 from llmspell.tools.builtin import BUILTIN_TOOLS
 
@@ -140,10 +140,38 @@ class ToolRegistry:
     def list(self) -> list[ToolInfo]:
         return [self.info(name) for name in self.names()]
 
+    def _discovering(self, how: str, **query: Any) -> bool:
+        """BeforeToolDiscovery; False when a hook cancels."""
+        out = notify(self.hooks, "BeforeToolDiscovery", "tool", "registry", how=how, **query)
+        return out is None or out.kind != "cancel"
+
+    def _discovered(self, how: str, found: list[ToolInfo]) -> list[ToolInfo]:
+        notify(
+            self.hooks,
+            "AfterToolDiscovery",
+            "tool",
+            "registry",
+            how=how,
+            tools=[i.name for i in found],
+            count=len(found),
+        )
+        return found
+
     def categories(self) -> list[str]:
         return sorted({info.category for info in self.list()})
 
     def discover(self, *, category: str | None = None, tag: str | None = None) -> list[ToolInfo]:
+        if not self._discovering("discover", category=category, tag=tag):
+            return []
+        return self._discovered("discover", self._discover(category, tag))
+
+    def list_tools(self) -> list[ToolInfo]:
+        """`list()` with the discovery points fired."""
+        if not self._discovering("list"):
+            return []
+        return self._discovered("list", self.list())
+
+    def _discover(self, category: str | None, tag: str | None) -> list[ToolInfo]:
         found = []
         for info in self.list():
             if category and info.category != category:
@@ -159,6 +187,11 @@ class ToolRegistry:
 
     def search(self, words: Iterable[str]) -> list[ToolInfo]:
         needles = [w.lower() for w in words]
+        if not self._discovering("search", words=needles):
+            return []
+        return self._discovered("search", self._search(needles))
+
+    def _search(self, needles: list[str]) -> list[ToolInfo]:
         return [
             info
             for info in self.list()
@@ -257,8 +290,18 @@ class ToolRegistry:
 
     def _invoke(self, name: str, params: dict[str, Any] | None) -> ToolResult:
         tool = self.get(name)
-        self._check_allowed(tool)
+        try:
+            self._check_allowed(tool)
+        except SecurityError as exc:
+            self._violation(tool.name, exc)
+            raise
         validated = _validate(tool, params or {})
+        hooks = self.hooks
+        if hooks is not None and hooks.has("ToolValidation"):
+            out = notify(hooks, "ToolValidation", "tool", tool.name, tool=tool.name, params=params)
+            if out is not None and out.kind == "cancel":
+                reason = getattr(out.result, "reason", None) or "refused by a ToolValidation hook"
+                raise ToolExecutionError(f"Tool '{tool.name}' refused: {reason}")
         if self.context is None:
             raise ToolExecutionError("the tool registry has no context")
         started = time.perf_counter()
@@ -269,6 +312,7 @@ class ToolRegistry:
                 raise
             raise ToolExecutionError(f"Tool '{tool.name}' execution failed: {exc}") from exc
         except SecurityError as exc:
+            self._violation(tool.name, exc)
             if f"'{tool.name}'" in str(exc):
                 raise
             raise type(exc)(f"Tool '{tool.name}' refused: {exc}") from exc
@@ -281,6 +325,9 @@ class ToolRegistry:
         result.metadata.setdefault("tool", tool.name)
         result.metadata["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return result
+
+    def _violation(self, tool: str, exc: Exception) -> None:
+        notify(self.hooks, "SecurityViolation", "tool", tool, tool=tool, error=str(exc))
 
     def _check_allowed(self, tool: Tool[Any]) -> None:
         ceiling = self.config.max_security_level

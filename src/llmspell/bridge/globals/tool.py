@@ -99,7 +99,7 @@ class ToolGlobal(ScriptGlobal):
     execute = invoke
 
     def list(self) -> list[dict[str, Any]]:
-        return [info.as_dict() for info in self._registry.list()]
+        return [info.as_dict() for info in self._registry.list_tools()]
 
     def get(self, name: str) -> ToolHandle | None:
         return ToolHandle(self._registry, name) if self._registry.exists(name) else None
