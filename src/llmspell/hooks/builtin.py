@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -58,11 +59,12 @@ def redact_secrets(text: str) -> str:
     return field.sub(lambda m: m.group(1) + MASK, text)
 
 
-class _Builtin:
+class _Builtin(ABC):
     name = "builtin"
 
+    @abstractmethod
     def __call__(self, ctx: HookContext) -> HookResult:
-        raise NotImplementedError
+        """React to one fired point."""
 
     def install(
         self,
