@@ -84,6 +84,26 @@ class _Builtin(ABC):
         ]
 
 
+class _PointsBuiltin(_Builtin):
+    points: tuple[str, ...] = ()
+    default_priority: Any = None
+
+    def install(
+        self,
+        registry: HookRegistry,
+        points: Iterable[str] | None = None,
+        *,
+        priority: Any = None,
+        internal: bool = False,
+    ) -> list[str]:
+        return super().install(
+            registry,
+            self.points if points is None else points,
+            priority=priority or self.default_priority,
+            internal=internal,
+        )
+
+
 class LoggingHook(_Builtin):
     """Logs each point reached, its component and (up to 1 KB of) its data."""
 
@@ -144,11 +164,12 @@ class MetricsHook(_Builtin):
             }
 
 
-class RateLimitHook(_Builtin):
+class RateLimitHook(_PointsBuiltin):
     """Cancels calls past `limit` per sliding `window` seconds (default points: tools, agents)."""
 
     name = "rate_limit"
     points = ("BeforeToolExecution", "BeforeAgentExecution")
+    default_priority = "highest"
 
     def __init__(
         self,
@@ -164,21 +185,6 @@ class RateLimitHook(_Builtin):
         self.clock = clock
         self._lock = threading.Lock()
         self._times: deque[float] = deque()
-
-    def install(
-        self,
-        registry: HookRegistry,
-        points: Iterable[str] | None = None,
-        *,
-        priority: Any = None,
-        internal: bool = False,
-    ) -> list[str]:
-        return super().install(
-            registry,
-            self.points if points is None else points,
-            priority=priority or "highest",
-            internal=internal,
-        )
 
     def __call__(self, ctx: HookContext) -> HookResult:
         now = self.clock()
@@ -196,11 +202,12 @@ class RateLimitHook(_Builtin):
         return CONTINUE
 
 
-class CostBudgetHook(_Builtin):
+class CostBudgetHook(_PointsBuiltin):
     """Cancels model calls once `spent()` (USD) reaches `budget`."""
 
     name = "cost_budget"
     points = ("BeforeLLMCall",)
+    default_priority = "highest"
 
     def __init__(
         self, budget: float, spent: Callable[[], float], *, key: str = "hooks.cost_budget_usd"
@@ -208,21 +215,6 @@ class CostBudgetHook(_Builtin):
         self.budget = budget
         self.spent = spent
         self.key = key
-
-    def install(
-        self,
-        registry: HookRegistry,
-        points: Iterable[str] | None = None,
-        *,
-        priority: Any = None,
-        internal: bool = False,
-    ) -> list[str]:
-        return super().install(
-            registry,
-            self.points if points is None else points,
-            priority=priority or "highest",
-            internal=internal,
-        )
 
     def __call__(self, ctx: HookContext) -> HookResult:
         spent = self.spent()
@@ -232,26 +224,6 @@ class CostBudgetHook(_Builtin):
                 f"raise `{self.key}` to allow more model calls"
             )
         return CONTINUE
-
-
-class _PointsBuiltin(_Builtin):
-    points: tuple[str, ...] = ()
-    default_priority: Any = None
-
-    def install(
-        self,
-        registry: HookRegistry,
-        points: Iterable[str] | None = None,
-        *,
-        priority: Any = None,
-        internal: bool = False,
-    ) -> list[str]:
-        return super().install(
-            registry,
-            self.points if points is None else points,
-            priority=priority or self.default_priority,
-            internal=internal,
-        )
 
 
 def request_key(data: dict[str, Any]) -> str:
