@@ -32,6 +32,8 @@ def _sample(name: str, key: str, kind: str) -> tuple[str, Any]:
         return ("false", False) if default else ("TRUE", True)
     if kind == "int":
         return "7", 7
+    if kind == "float":
+        return "0.5", 0.5
     if kind == "list":
         return " a, b ,c", ["a", "b", "c"]
     tp = strip_optional(field_at(key).resolved_type)

@@ -90,6 +90,32 @@ def test_cost_budget_cancels_model_calls_once_spent(fake_llm, tmp_path):
         assert len(fake_llm.chat_requests("openai")) == 1
 
 
+def test_cost_budget_stops_a_tool_loop_between_rounds(fake_llm, tmp_path):
+    from fakes import FakeToolCall
+
+    fake_llm.push(
+        Reply(
+            tool_calls=[FakeToolCall("calculator", {"input": "2+2"})],
+            input_tokens=1_000_000,
+            output_tokens=0,
+        )
+    )  # $0.15, over the budget before the second round
+    fake_llm.push(Reply(text="never"))
+    toml = providers_toml(fake_llm, "[hooks]\ncost_budget_usd = 0.1\n")
+    with _runtime(toml, tmp_path) as rt:
+        out = rt.run_code(
+            """
+            local a = Agent.builder():name("looper"):model("openai/gpt-4o-mini")
+                :allow_tool("calculator"):build()
+            local ok, err = pcall(function() return a:execute("add") end)
+            return ok, tostring(err), Metrics.get("llm.cost_usd")
+            """
+        )
+        assert out[0] is False
+        assert "hooks.cost_budget_usd" in out[1]
+        assert len(fake_llm.chat_requests("openai")) == 1
+
+
 def test_cost_budget_hook_alone():
     spent = [0.0]
     hook = CostBudgetHook(1.0, lambda: spent[0])

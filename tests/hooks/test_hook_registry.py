@@ -185,3 +185,34 @@ def test_builtin_metrics_and_logging_hooks_count_a_tool_call(runtime, caplog):
     assert snap["BeforeToolExecution"] == {"calls": 1, "components": {"calculator": 1}}
     assert snap["AfterToolExecution"]["calls"] == 1
     assert "BeforeToolExecution tool:calculator" in caplog.text
+
+
+def test_a_hook_that_keeps_failing_is_switched_off():
+    registry = HookRegistry(HooksConfig(circuit_breaker_threshold=0.5))
+    calls = []
+
+    def broken(ctx: HookContext) -> None:
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    registry.register("BeforeToolExecution", broken, language="lua")
+    for _ in range(5):
+        registry.fire("BeforeToolExecution", component_type="tool", component_name="t")
+    assert len(calls) == 3
+    (info,) = [h.info() for h in registry.list()]
+    assert info["enabled"] is False and info["failures"] == 3
+
+
+def test_rare_failures_keep_a_hook_running():
+    registry = HookRegistry(HooksConfig(circuit_breaker_threshold=0.5))
+    count = [0]
+
+    def flaky(ctx: HookContext) -> None:
+        count[0] += 1
+        if count[0] % 3 == 0:
+            raise RuntimeError("every third call")
+
+    registry.register("BeforeToolExecution", flaky, language="lua")
+    for _ in range(12):
+        registry.fire("BeforeToolExecution", component_type="tool", component_name="t")
+    assert count[0] == 12

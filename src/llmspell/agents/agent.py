@@ -236,6 +236,7 @@ class Agent:
             max_tool_calls=self.config.max_tool_calls,
             max_execution_time=self.config.max_execution_time,
             deadline=time.monotonic() + self.config.max_execution_time,
+            price=self._price,
         )
         return run_turn(
             self.chat_model,

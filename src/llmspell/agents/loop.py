@@ -29,6 +29,7 @@ from llmspell.providers import (
 if TYPE_CHECKING:
     from llmspell.hooks import HookRegistry
     from llmspell.providers import ChatModel
+    from llmspell.providers.pricing import Price
     from llmspell.tools.registry import ToolRegistry
 
 
@@ -51,6 +52,7 @@ class Limits:
     max_tool_calls: int
     max_execution_time: float
     deadline: float  # time.monotonic() value
+    price: Price | None = None  # prices each model call for AfterLLMCall's `cost_usd`
 
 
 def tool_specs(registry: ToolRegistry | None, names: list[str], *, agent: str) -> list[ToolSpec]:
@@ -103,7 +105,7 @@ def run_turn(
         _check_time(limits, model)
         rounds += 1
         if hooks is not None and hooks.any(BEFORE_LLM, AFTER_LLM):
-            response, got = _hooked_call(hooks, model, request, on_text, limits.agent)
+            response, got = _hooked_call(hooks, model, request, on_text, limits)
         elif on_text is None:
             response, got = model.chat(request), 0
         else:
@@ -155,13 +157,13 @@ def _hooked_call(
     model: ChatModel,
     request: ChatRequest,
     on_text: Callable[[str], None] | None,
-    agent: str,
+    limits: Limits,
 ) -> tuple[ChatResponse, int]:
     """One model call between BeforeLLMCall and AfterLLMCall.
 
     The contexts carry the whole request (`request.messages`: role, content, tool_calls,
     tool_call_id, name) and, after, the whole response (text, tool_calls as {id, name,
-    arguments}, usage, finish_reason).
+    arguments}, usage, finish_reason) and `cost_usd`, the call's price.
 
     Before: cancel fails the turn; replace (or skipped, with "") answers without calling the
     model: a string is the answer's text, a table {text, tool_calls, usage, finish_reason} is
@@ -173,6 +175,8 @@ def _hooked_call(
     import dataclasses
 
     from llmspell.hooks import HookContext
+
+    agent = limits.agent
 
     def context(point: str, subject: str, **data: Any) -> HookContext:
         last = request.messages[-1] if request.messages else None
@@ -217,7 +221,8 @@ def _hooked_call(
         response, got = _stream(model, request, on_text)
     if hooks.has(AFTER_LLM):
         table = response_table(response)
-        after = hooks.fire(AFTER_LLM, context(AFTER_LLM, "response", response=table))
+        cost = limits.price.cost(response.usage) if limits.price is not None else 0.0
+        after = hooks.fire(AFTER_LLM, context(AFTER_LLM, "response", response=table, cost_usd=cost))
         if after.kind == "cancel":
             raise AgentError(
                 f"Agent '{agent}': the answer of {model.provider}/{model.model} was cancelled "

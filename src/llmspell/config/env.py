@@ -53,6 +53,7 @@ ENV_OVERRIDES: tuple[EnvOverride, ...] = _rows(
     ("LLMSPELL_ALLOW_FILE_ACCESS", "runtime.security.allow_file_access", "bool"),
     ("LLMSPELL_ALLOW_NETWORK_ACCESS", "runtime.security.allow_network_access", "bool"),
     ("LLMSPELL_ALLOW_PROCESS_SPAWN", "runtime.security.allow_process_spawn", "bool"),
+    ("LLMSPELL_ALLOW_CONFIG_CHANGES", "runtime.security.allow_config_changes", "bool"),
     (
         "LLMSPELL_MAX_MEMORY_BYTES",
         ("runtime.security.max_memory_bytes", "engines.lua.max_memory_bytes"),
@@ -116,6 +117,7 @@ ENV_OVERRIDES: tuple[EnvOverride, ...] = _rows(
     # hooks and events
     ("LLMSPELL_HOOKS_ENABLED", "hooks.enabled", "bool"),
     ("LLMSPELL_HOOKS_RATE_LIMIT", "hooks.rate_limit_per_minute", "int"),
+    ("LLMSPELL_HOOKS_RESOURCE_WARNING_FRACTION", "hooks.resource_warning_fraction", "float"),
     ("LLMSPELL_EVENTS_ENABLED", "events.enabled", "bool"),
     ("LLMSPELL_EVENTS_BUFFER_SIZE", "events.buffer_size", "int"),
     ("LLMSPELL_EVENTS_EMIT_TIMING_EVENTS", "events.emit_timing_events", "bool"),

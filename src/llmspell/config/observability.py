@@ -58,12 +58,26 @@ class HooksConfig(Section):
         gt=0,
         description="How long an open circuit breaker refuses calls before one trial call.",
     )
-    timeout_ms: int = Field(default=5000, gt=0, description="Longest a single hook may run.")
+    timeout_ms: int = Field(
+        default=5000,
+        gt=0,
+        description="A hook call longer than this is reported (a warning and "
+        "PerformanceThresholdExceeded) and counts against `circuit_breaker_threshold`.",
+    )
     circuit_breaker_threshold: float = Field(
         default=0.01,
         ge=0,
         le=1,
-        description="Fraction of overhead after which a slow or failing hook is switched off.",
+        description="A hook registered by a spell is switched off once at least 3 of its calls "
+        "failed or ran over `timeout_ms` and those are more than this fraction of its calls.",
+    )
+    resource_warning_fraction: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Share of a spell's time or Lua memory limit at which the CpuUsageHigh or "
+        "MemoryUsageHigh hook point fires (each at most once per run), before the limit stops "
+        "the spell.",
     )
 
 

@@ -105,6 +105,13 @@ class RuntimeSecurityConfig(Section):
         default=False,
         description="Let spells use os.execute/io.popen when the security level offers them.",
     )
+    allow_config_changes: bool = Field(
+        default=True,
+        description=(
+            "Let spells change providers for their own run (`Config.setProvider`, "
+            "`Config.removeProvider`); nothing is written to disk."
+        ),
+    )
     max_memory_bytes: int = Field(
         default=0,
         ge=0,

@@ -3,14 +3,14 @@
 ```python
 observer = RuntimeObserver(runtime.metrics, events=lambda: runtime.events)
 observer.install(runtime.hooks)   # low-priority hooks on the After*/Error points
-observer.spent_usd                # model cost summed over this runtime's agent calls
+observer.spent_usd                # model cost summed over this runtime's model calls
 ```
 
 Metrics (labels in brackets): `tool.calls`, `tool.errors`, `tool.duration_ms` [tool];
 `agent.calls`, `agent.errors`, `agent.duration_ms` [agent]; `llm.calls` [provider, model];
-`llm.tokens.input`, `llm.tokens.output`, `llm.cost_usd` [provider, model] (counted per agent
-call: a composite agent's total is left to its members); `workflow.runs`, `workflow.errors`,
-`workflow.duration_ms` [workflow].
+`llm.tokens.input`, `llm.tokens.output`, `llm.cost_usd` [provider, model] (counted per model
+call, so a cost budget sees each round of a tool loop; an answer a hook supplied costs
+nothing); `workflow.runs`, `workflow.errors`, `workflow.duration_ms` [workflow].
 
 Events (when `events` is given, and only when something would receive them: a
 subscription, the exporter or the store): `tool.executed`, `tool.error`, `agent.completed`,
@@ -41,7 +41,6 @@ log = logging.getLogger("llmspell.hooks.observer")
 
 #: runs after every user hook at the same point, so it sees what they left
 OBSERVER_PRIORITY = "lowest"
-_COMPOSITE_KINDS = frozenset({"composite", "delegating", "pipeline"})
 _TOOL_OK = (("tool.calls", 1),)
 _TOOL_FAILED = (("tool.calls", 1), ("tool.errors", 1))
 
@@ -172,16 +171,6 @@ class RuntimeObserver:
         self.metrics.inc("agent.calls", 1, {"agent": name})
         if duration is not None:
             self.metrics.observe("agent.duration_ms", duration, {"agent": name})
-        if ctx.metadata.get("kind") not in _COMPOSITE_KINDS:
-            llm = {"provider": str(provider), "model": str(model)}
-            if tokens_in:
-                self.metrics.inc("llm.tokens.input", tokens_in, llm)
-            if tokens_out:
-                self.metrics.inc("llm.tokens.output", tokens_out, llm)
-            if cost > 0:
-                self.metrics.inc("llm.cost_usd", cost, llm)
-                with self._lock:
-                    self.spent_usd += cost
         if self._wants("agent.completed"):
             self._publish(
                 "agent.completed",
@@ -223,6 +212,19 @@ class RuntimeObserver:
         data = ctx.data
         labels = {"provider": str(data.get("provider", "")), "model": str(data.get("model", ""))}
         self.metrics.inc("llm.calls", 1, labels)
+        response = data.get("response") if isinstance(data.get("response"), dict) else {}
+        usage = response.get("usage") or {}
+        tokens_in = int(usage.get("input_tokens") or 0)
+        tokens_out = int(usage.get("output_tokens") or 0)
+        cost = float(data.get("cost_usd") or 0.0)
+        if tokens_in:
+            self.metrics.inc("llm.tokens.input", tokens_in, labels)
+        if tokens_out:
+            self.metrics.inc("llm.tokens.output", tokens_out, labels)
+        if cost > 0:
+            self.metrics.inc("llm.cost_usd", cost, labels)
+            with self._lock:
+                self.spent_usd += cost
         return CONTINUE
 
     # Workflows ---------------------------------------------------------------------------------

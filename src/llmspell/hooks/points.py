@@ -70,7 +70,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 ALL_POINTS: tuple[str, ...] = tuple(p for group in GROUPS.values() for p in group)
 
-#: points something in this re-creation fires today (the rest may be registered, never fire)
+#: points the runtime fires (all of them; `custom:<name>` points are fired by their owners)
 FIRED = frozenset(
     {
         "BeforeToolExecution",
@@ -110,6 +110,16 @@ FIRED = frozenset(
         "StateConflict",
         "EventHandlerError",
         "PerformanceThresholdExceeded",
+        "WorkflowStageTransition",
+        "BeforeWorkflowStage",
+        "AfterWorkflowStage",
+        "WorkflowCheckpoint",
+        "WorkflowRollback",
+        "StateMigration",
+        "ConfigurationChange",
+        "ResourceLimitExceeded",
+        "MemoryUsageHigh",
+        "CpuUsageHigh",
     }
 )
 

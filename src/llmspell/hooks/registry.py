@@ -140,6 +140,8 @@ class Hook:
     internal: bool = False  # installed by the runtime (observer, `[hooks]` built-ins)
     calls: int = 0
     failures: int = 0
+    slow_calls: int = 0
+    switched_off: bool = False  # by the breaker: too many of its calls failed or ran slow
 
     def info(self) -> dict[str, Any]:
         return {
@@ -154,7 +156,13 @@ class Hook:
             "tags": list(self.tags),
             "calls": self.calls,
             "failures": self.failures,
+            "slow_calls": self.slow_calls,
+            "enabled": not self.switched_off,
         }
+
+
+#: failed or slow calls a hook may have before the breaker judges it
+BREAKER_MIN_BAD = 3
 
 
 class HookRegistry:
@@ -168,6 +176,7 @@ class HookRegistry:
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._slow_s = (config.timeout_ms / 1000) if config is not None else 5.0
+        self._bad_fraction = config.circuit_breaker_threshold if config is not None else 0.01
 
     # Registration ------------------------------------------------------------------------------
 
@@ -273,6 +282,8 @@ class HookRegistry:
         outcome = Outcome(data=ctx.data.get(subject) if subject else None)
         pending: HookResult | None = None
         for hook in hooks:
+            if hook.switched_off:
+                continue
             result = self._run(hook, ctx)
             outcome.ran += 1
             if result.kind == "continue":
@@ -310,10 +321,12 @@ class HookRegistry:
                 exc,
                 exc_info=log.isEnabledFor(logging.DEBUG),
             )
+            self._judge(hook)
             return CONTINUE
         finally:
             elapsed = time.perf_counter() - started
             if elapsed > self._slow_s:
+                hook.slow_calls += 1
                 self._slow(hook, ctx, elapsed)
                 log.warning(
                     "hook %s at %s took %.0f ms, over `hooks.timeout_ms` = %d",
@@ -322,6 +335,27 @@ class HookRegistry:
                     elapsed * 1000,
                     round(self._slow_s * 1000),
                 )
+                self._judge(hook)
+
+    def _judge(self, hook: Hook) -> None:
+        """The per-hook breaker: a script hook with at least `BREAKER_MIN_BAD` failed or slow
+        calls, more than `hooks.circuit_breaker_threshold` of all its calls, is switched off."""
+        bad = hook.failures + hook.slow_calls
+        if hook.internal or hook.switched_off or bad < BREAKER_MIN_BAD:
+            return
+        if bad / hook.calls > self._bad_fraction:
+            hook.switched_off = True
+            log.warning(
+                "hook %s (%s) at %s switched off: %d of its %d calls failed or ran over "
+                "`hooks.timeout_ms` (more than `hooks.circuit_breaker_threshold` = %g); "
+                "fix it and register it again",
+                hook.name,
+                hook.id,
+                hook.point,
+                bad,
+                hook.calls,
+                self._bad_fraction,
+            )
 
     def _slow(self, hook: Hook, ctx: HookContext, elapsed: float) -> None:
         point = "PerformanceThresholdExceeded"

@@ -79,6 +79,7 @@ class ProviderRegistry:
         self._limiters: dict[str, RateLimiter] = {}
         self._prices: dict[str, dict[str, Price]] = {}
         self._tags: dict[str, builtins.list[str]] = {}
+        self._retired: builtins.list[Any] = []  # dropped from the caches, closed with the rest
 
     # Names ------------------------------------------------------------------------------------
 
@@ -263,11 +264,31 @@ class ProviderRegistry:
             return resolve_key(name, vendor=find_vendor(name), store=self.keys, env=self._env)
         return self._find_key(resolved, None)
 
+    def reconfigure(self, config: ProvidersConfig, changed: str) -> None:
+        """Use `config` from now on, forgetting what was cached for provider `changed`.
+
+        Models already handed out keep working; new ones are built from the new settings.
+        """
+        try:
+            old_url: str | None = self._resolve(changed, None).base_url
+        except ProviderError:
+            old_url = None
+        with self._lock:
+            self._config = config
+            for cache in (self._models, self._embedders):
+                for wanted in [w for w in cache if w[0] == changed]:
+                    self._retired.append(cache.pop(wanted))
+            self._limiters.pop(changed, None)
+            self._prices.pop(changed, None)
+            if old_url is not None:
+                self._tags.pop(old_url, None)
+
     def close(self) -> None:
         with self._lock:
-            items = [*self._models.values(), *self._embedders.values()]
+            items = [*self._models.values(), *self._embedders.values(), *self._retired]
             self._models.clear()
             self._embedders.clear()
+            self._retired.clear()
         for item in items:
             close = getattr(item, "close", None)
             if close is not None:

@@ -315,6 +315,38 @@ class Runtime:
             ),
         )
 
+    def _limit_exceeded(self, limit: str, setting: str, value: Any, message: str) -> None:
+        """Fire ResourceLimitExceeded for a spell stopped by its time or memory limit."""
+        from llmspell.hooks.registry import notify
+
+        notify(
+            self._hooks,
+            "ResourceLimitExceeded",
+            "system",
+            "runtime",
+            limit=limit,
+            setting=setting,
+            value=value,
+            message=message,
+        )
+
+    def _usage_high(self, kind: str, used: float, limit: float, setting: str) -> None:
+        """Fire MemoryUsageHigh or CpuUsageHigh (a notification) for a run near its limit."""
+        from llmspell.hooks.registry import notify
+
+        point = "MemoryUsageHigh" if kind == "memory" else "CpuUsageHigh"
+        notify(
+            self._hooks,
+            point,
+            "system",
+            "runtime",
+            used=round(used, 3) if kind == "time" else int(used),
+            limit=limit,
+            fraction=round(used / limit, 3) if limit else None,
+            threshold=self.config.hooks.resource_warning_fraction,
+            setting=setting,
+        )
+
     def _build_engine(self, script_dir: Path | None) -> LuaEngine:
         from llmspell.bridge.lua.engine import EngineOptions, LuaEngine
 
@@ -330,10 +362,17 @@ class Runtime:
             timeout_key=timeout_key,
             max_memory_bytes=memory or None,
             memory_key=memory_key,
+            warn_fraction=cfg.hooks.resource_warning_fraction,
             paths=paths,
             module_dirs=(script_dir,) if script_dir else (),
         )
-        engine = LuaEngine(options, sink=self.sink, script_thread=self.script_thread)
+        engine = LuaEngine(
+            options,
+            sink=self.sink,
+            script_thread=self.script_thread,
+            on_limit=self._limit_exceeded,
+            on_usage=self._usage_high if cfg.hooks.enabled else None,
+        )
         for name, factory in self._global_factories(engine, paths).items():
             engine.install_lazy(name, factory)
         return engine
@@ -356,8 +395,21 @@ class Runtime:
 
         def config_global() -> ScriptGlobal:
             from llmspell.bridge.globals.config import ConfigGlobal
+            from llmspell.config.changes import ConfigChanges
 
-            return ConfigGlobal(self.config, paths=paths, source=self.loaded.source)
+            def use(config: LLMSpellConfig) -> None:
+                self.config = config
+
+            changes = ConfigChanges(
+                self.config,
+                on_change=use,
+                providers=lambda: self._providers,
+                hooks=lambda: self._hooks,
+                events=lambda: self._events,
+            )
+            return ConfigGlobal(
+                self.config, paths=paths, source=self.loaded.source, changes=changes
+            )
 
         def debug_global() -> ScriptGlobal:
             from llmspell.bridge.globals.debug import DebugGlobal

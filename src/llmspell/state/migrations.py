@@ -4,7 +4,8 @@ A step belongs to a schema version and (optionally) a scope. It rewrites each ta
 declarative field operations and/or a function `fn(key, value, scope) -> new value | None`
 (None keeps the value). `migrate(target)` applies every pending step up to `target` in one
 transaction, after a backup when `backup_on_migration` is on, and records the new version and
-the history in the store itself, so every process sees them.
+the history in the store itself, so every process sees them. With the store's hooks, the
+StateMigration point fires before pending steps are applied; a cancel applies nothing.
 
 ```python
 store.migrations.register(MigrationStep.from_spec({
@@ -180,7 +181,7 @@ class MigrationStep:
 @dataclass(slots=True, kw_only=True)
 class MigrationResult:
     success: bool
-    status: Literal["completed", "already_current", "failed"]
+    status: Literal["completed", "already_current", "failed", "cancelled"]
     from_version: Version
     to_version: Version
     target_version: Version
@@ -294,6 +295,12 @@ class Migrator:
             to_version=current,
             target_version=goal,
         )
+        refusal = self._announce(current, goal) if goal > current else None
+        if refusal is not None:
+            result.success, result.status = False, "cancelled"
+            result.errors.append(refusal)
+            result.duration_ms = (time.perf_counter() - started) * 1000
+            return result
         if goal > current and self._store.backup_on_migration:
             label = f"before migration to {version_value(goal)}"
             result.backup_id = self._store.backups.create(label=label).id
@@ -306,6 +313,32 @@ class Migrator:
             result.errors.append(str(exc))
         result.duration_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _announce(self, current: Version, goal: Version) -> str | None:
+        """Fire StateMigration before the pending steps; a hook's cancel reason, if any."""
+        from llmspell.hooks.registry import notify
+
+        steps = [
+            {
+                "version": version_value(s.version),
+                "scope": s.scope,
+                "description": s.description,
+            }
+            for s in sorted(self._steps, key=lambda s: s.version)
+            if current < s.version <= goal
+        ]
+        outcome = notify(
+            self._store.hooks,
+            "StateMigration",
+            "state",
+            "migrations",
+            from_version=version_value(current),
+            to_version=version_value(goal),
+            steps=steps,
+        )
+        if outcome is None or outcome.kind != "cancel":
+            return None
+        return outcome.result.reason or "migration cancelled by a StateMigration hook"
 
     def _apply(self, goal: Version, result: MigrationResult) -> None:
         store = self._store

@@ -337,10 +337,23 @@ class ToolRegistry:
                 f"`tools.max_security_level` = '{ceiling}'"
             )
         if self._limiter is not None and not self._limiter.acquire():
-            raise SecurityError(
-                f"Tool '{tool.name}' refused: {self._limiter.limit} tool calls per minute "
+            limit = self._limiter.limit
+            message = (
+                f"Tool '{tool.name}' refused: {limit} tool calls per minute "
                 "reached (`tools.rate_limit_per_minute`)"
             )
+            notify(
+                self.hooks,
+                "ResourceLimitExceeded",
+                "system",
+                "tools",
+                limit="tool_rate",
+                setting="tools.rate_limit_per_minute",
+                value=limit,
+                message=message,
+                tool=tool.name,
+            )
+            raise SecurityError(message)
 
 
 def _pause(delay: float) -> None:

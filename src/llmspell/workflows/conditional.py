@@ -1,5 +1,6 @@
 """Conditional workflows: the first branch whose condition holds runs (or every matching one
-with `execute_all_matching`); otherwise the default branch.
+with `execute_all_matching`); otherwise the default branch. Each chosen branch is a stage (see
+`stages`); the steps before the branches are not.
 
 Conditions: `always`, `never`, `shared_data_equals{key, value}`, `shared_data_exists{key}`,
 `step_succeeded{step}`, `step_failed{step}`, `step_output_contains{step, text}`,
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmspell.core.errors import ValidationError, WorkflowError
+from llmspell.workflows.stages import open_stages
 
 if TYPE_CHECKING:
     from llmspell.workflows.workflow import Run
@@ -146,15 +148,29 @@ def execute(run: Run) -> None:
             if not spec.execute_all_matching:
                 break
     chosen = matched or [b for b in spec.branches if b.default][:1]
+    stages = open_stages(run)
+    names: list[str] = []
     for branch in chosen:
         run.check_time(f"branch '{branch.name}'")
-        run.run_steps(branch.steps, branch=branch.name)
-    names = [b.name for b in chosen]
+        if stages is None:
+            run.run_steps(branch.steps, branch=branch.name)
+            names.append(branch.name)
+            continue
+        index = next(i for i, b in enumerate(spec.branches, start=1) if b is branch)
+        done = stages.enter(
+            branch.name,
+            "branch",
+            index,
+            branch.steps,
+            lambda b=branch: run.run_steps(b.steps, branch=b.name),
+        )
+        if done is not None:
+            names.append(branch.name)
     run.summary = f"{len(matched)} branch(es) matched; executed: {', '.join(names) or 'none'}."
     run.extra.update(
         {
             "matched_branches": len(matched),
-            "executed_branches": len(chosen),
+            "executed_branches": len(names),
             "executed_branch_names": names,
             "used_default": not matched and bool(chosen),
         }

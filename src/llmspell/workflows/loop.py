@@ -5,6 +5,7 @@ Iterators: a range (`end` exclusive, as in the original: `{start=1, ["end"]=6, s
 before each iteration. `max_iterations` caps every kind (default 100 for while loops). Break
 conditions (expressions or functions) are checked after each iteration. Inside the body,
 `{{loop.value}}`/`{{loop_value}}` and `{{loop.index}}` (1-based) are the current iteration.
+Each iteration is a stage (`iteration N`, see `stages`); a skipped one does not count as completed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmspell.core.errors import ValidationError, WorkflowError
 from llmspell.workflows.conditional import evaluate_expression, expression_scope
+from llmspell.workflows.stages import open_stages, run_stage
 
 if TYPE_CHECKING:
     from llmspell.workflows.workflow import LoopSpec, Run
@@ -68,6 +70,8 @@ def execute(run: Run) -> None:
     completed = 0
     reason = "completed"
     failed = False
+    stages = open_stages(run)
+    body = run.spec.steps
     for index, value in enumerate(values(spec), start=1):
         run.loop = {
             "index": index,
@@ -82,7 +86,11 @@ def execute(run: Run) -> None:
             reason = "condition_false"
             break
         run.check_time(f"iteration {index}")
-        records = run.run_steps(run.spec.steps)
+        records = run_stage(
+            stages, f"iteration {index}", "iteration", index, body, lambda: run.run_steps(body)
+        )
+        if records is None:
+            continue
         completed += 1
         if any(not r.success for r in records):
             failed = True

@@ -2,7 +2,8 @@
 
 Each branch runs its steps in order on a pool thread. The calling thread waits through
 `ScriptThread.wait`, so script-function steps in branches (which must run on the script thread)
-are served while it waits: no deadlock. Records come back in declared order.
+are served while it waits: no deadlock. Records come back in declared order. Each branch is a
+stage (see `stages`); a hook's cancel stops every branch under any error policy.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from llmspell.core.errors import WorkflowError
+from llmspell.workflows.stages import HookStop, open_stages, run_stage
 from llmspell.workflows.steps import StepTimeout, await_future
 
 if TYPE_CHECKING:
@@ -32,11 +34,14 @@ def execute(run: Run) -> None:
     stop = threading.Event()
     per_branch: list[list[StepRecord]] = [[] for _ in branches]
     errors: list[tuple[int, BaseException]] = []
+    skipped: set[int] = set()
+    stages = open_stages(run)
 
-    def run_branch(index: int, branch: Branch) -> None:
+    def run_steps(index: int, branch: Branch) -> list[StepRecord]:
+        start = len(per_branch[index])
         for step in branch.steps:
             if stop.is_set():
-                return
+                break
             try:
                 per_branch[index].append(run.run_step(step, branch=branch.name))
             except BaseException:
@@ -45,6 +50,22 @@ def execute(run: Run) -> None:
                 if failed is not None:
                     per_branch[index].append(failed)
                 raise
+        return per_branch[index][start:]
+
+    def run_branch(index: int, branch: Branch) -> None:
+        if stop.is_set():
+            return
+        done = run_stage(
+            stages,
+            branch.name,
+            "branch",
+            index + 1,
+            branch.steps,
+            lambda: run_steps(index, branch),
+            chained=False,
+        )
+        if done is None:
+            skipped.add(index)
 
     def finished(index: int, future: Future[None]) -> None:
         exc = future.exception() if not future.cancelled() else None
@@ -54,7 +75,7 @@ def execute(run: Run) -> None:
         with lock:
             if exc is not None:
                 errors.append((index, exc))
-                if fail_fast and branches[index].required:
+                if (fail_fast and branches[index].required) or isinstance(exc, HookStop):
                     stop.set()
             remaining[0] -= 1
             last = remaining[0] == 0
@@ -85,8 +106,10 @@ def execute(run: Run) -> None:
     failed = {i for i, _ in errors} | {
         i for i, recs in enumerate(per_branch) if any(not r.success for r in recs)
     }
-    ok = len(branches) - len(failed)
+    ok = len(branches) - len(failed) - len(skipped)
     run.summary = f"{len(branches)} branches executed, {ok} succeeded, {len(failed)} failed."
+    if skipped:
+        run.summary += f" {len(skipped)} skipped by a hook."
     run.extra.update(
         {
             "branch_count": len(branches),
@@ -98,6 +121,9 @@ def execute(run: Run) -> None:
             "stopped_early": stop.is_set(),
         }
     )
+    stopped = [(i, e) for i, e in errors if isinstance(e, HookStop)]
     fatal = [(i, e) for i, e in errors if branches[i].required or not isinstance(e, Exception)]
     if fatal and fail_fast:
         raise min(fatal, key=lambda e: e[0])[1]
+    if stopped:
+        raise min(stopped, key=lambda e: e[0])[1]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from llmspell.core.errors import LLMSpellError, WorkflowError
 from llmspell.core.scripting import ScriptObject
 from llmspell.workflows.result import OutputWriter, StepRecord, WorkflowResult
+from llmspell.workflows.stages import CHECKPOINT, checkpoint, rollback
 from llmspell.workflows.steps import (
     AgentStep,
     ErrorPolicy,
@@ -281,6 +282,8 @@ class Workflow:
             result = run.result()
             self._account(result)
             message = str(exc)
+            if isinstance(exc, Exception):
+                rollback(run, exc)
             if isinstance(exc, LLMSpellError):
                 for hook in self.on_error:
                     hook(message, run.hook_context())
@@ -487,6 +490,9 @@ class Run:
         record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         self._record(record)
         self.writer.step(record)
+        hooks = self.engine.hooks
+        if hooks is not None and record.status != "skipped" and hooks.has(CHECKPOINT):
+            checkpoint(self, hooks, record)
         return record
 
     def _record(self, record: StepRecord) -> None:

@@ -1,4 +1,4 @@
-"""`Config`: read-only views of the loaded configuration, secrets redacted."""
+"""`Config`: views of the configuration in effect (secrets redacted); run-only provider changes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from llmspell.bridge.globals.base import ScriptGlobal
+from llmspell.bridge.globals.base import ScriptGlobal, script_type
 from llmspell.config import LLMSpellConfig, config_to_dict, get_path
+from llmspell.config.changes import ConfigChanges
 from llmspell.config.section import Section
 from llmspell.config.serialize import plain_value
 from llmspell.core.errors import ValidationError
@@ -15,7 +16,6 @@ from llmspell.security import PathPolicy, host_refusal
 
 _PERMISSIONS = {
     "read": True,
-    "modify_providers": False,
     "modify_tools": False,
     "modify_runtime": False,
     "modify_security": False,
@@ -27,11 +27,20 @@ class ConfigGlobal(ScriptGlobal):
     name = "Config"
 
     def __init__(
-        self, config: LLMSpellConfig, *, paths: PathPolicy, source: Path | None = None
+        self,
+        config: LLMSpellConfig,
+        *,
+        paths: PathPolicy,
+        source: Path | None = None,
+        changes: ConfigChanges | None = None,
     ) -> None:
-        self._config = config
+        self._changes = changes if changes is not None else ConfigChanges(config)
         self._paths = paths
         self._source = source
+
+    @property
+    def _config(self) -> LLMSpellConfig:
+        return self._changes.config
 
     def get(self, path: str | None = None) -> Any:
         """The value at a dotted key (`"runtime.security"`), or nil when there is none."""
@@ -78,7 +87,21 @@ class ConfigGlobal(ScriptGlobal):
         return config_to_dict(self._config.tools, redact=True)
 
     def getPermissions(self) -> dict[str, bool]:
-        return dict(_PERMISSIONS)
+        return {**_PERMISSIONS, "modify_providers": self._changes.allowed}
+
+    def setProvider(self, name: str, settings: dict[str, Any] | None = None) -> None:
+        """Add or replace a provider for this run, with the keys of a `[providers.<name>]` table."""
+        if settings is None or settings == []:
+            settings = {}
+        if not isinstance(settings, dict):
+            raise ValidationError(
+                f"Config.setProvider: the settings must be a table, got {script_type(settings)}"
+            )
+        self._changes.set_provider(name, settings, source="Config.setProvider")
+
+    def removeProvider(self, name: str) -> bool:
+        """Remove a provider for this run; whether it was configured."""
+        return self._changes.remove_provider(name, source="Config.removeProvider")
 
     def isFileAccessAllowed(self, path: str, mode: str = "r") -> bool:
         """Whether the spell may open `path` for reading ("r") or writing ("w")."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -19,19 +20,27 @@ from llmspell.bridge.lua.errors import (
     restore_chunk_name,
     script_error,
 )
-from llmspell.bridge.lua.limits import RunLimits
+from llmspell.bridge.lua.limits import RunLimits, UsageKind
 from llmspell.bridge.lua.sandbox import SecurityLevel
 from llmspell.core.errors import (
     LLMSpellError,
     ScriptError,
     ScriptExit,
+    ScriptMemoryError,
     ScriptTimeout,
 )
 from llmspell.core.output import ConsoleSink, OutputSink
 from llmspell.runtime.script_thread import ScriptThread
 from llmspell.security.paths import PathPolicy
 
+log = logging.getLogger("llmspell.lua")
+
 _PRELUDE = (Path(__file__).parent / "prelude.lua").read_text(encoding="utf-8")
+
+#: `on_limit(limit, setting, value, message)`: a run is about to fail on a limit
+LimitCallback = Callable[[str, str, Any, str], None]
+#: `on_usage(kind, used, limit, setting)`: a run passed `warn_fraction` of a limit
+UsageCallback = Callable[[UsageKind, float, float, str], None]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -43,6 +52,7 @@ class EngineOptions:
     timeout_key: str = "runtime.script_timeout_seconds"
     max_memory_bytes: int | None = 50_000_000
     memory_key: str = "engines.lua.max_memory_bytes"
+    warn_fraction: float = 0.8
     paths: PathPolicy = field(default_factory=lambda: PathPolicy.build(allowed_paths=["/tmp"]))
     module_dirs: tuple[Path, ...] = ()
 
@@ -83,7 +93,14 @@ def _signature_message(label: str, fn: Callable[..., Any], given: int) -> str:
 
 
 class LuaEngine:
-    """Runs spells; also the `ScriptHost` that globals ask for stack frames and memory."""
+    """Runs spells; also the `ScriptHost` that globals ask for stack frames and memory.
+
+    `on_limit` hears of a call stopped by its time or memory limit just before the error is
+    raised; the stopped run is over by then, so it may call Lua again (a new call under fresh
+    limits), and what it raises is logged and ignored. `on_usage` hears once per top-level
+    run and kind when the run passes `warn_fraction` of its time or memory limit, from the
+    count hook (see RunLimits).
+    """
 
     def __init__(
         self,
@@ -91,11 +108,19 @@ class LuaEngine:
         *,
         sink: OutputSink | None = None,
         script_thread: ScriptThread | None = None,
+        on_limit: LimitCallback | None = None,
+        on_usage: UsageCallback | None = None,
     ) -> None:
         self.options = options or EngineOptions()
         self.sink = sink or ConsoleSink()
         self.script_thread = script_thread or ScriptThread()
-        self.limits = RunLimits(timeout_seconds=self.options.timeout_seconds)
+        self.on_limit = on_limit
+        self._reporting = False
+        self.limits = RunLimits(
+            timeout_seconds=self.options.timeout_seconds,
+            warn_fraction=self.options.warn_fraction,
+            memory_limit=self.options.max_memory_bytes or None,
+        )
         self._lua = lupa.LuaRuntime(
             encoding=None,
             unpack_returned_tuples=True,
@@ -143,6 +168,28 @@ class LuaEngine:
         self._disarm = prelude[b"disarm"]
         self.convert = Converter(self, self._lua.table, self.object_to_lua)
         self._globals = self._lua.globals()
+        self.limits.memory_used = self._lua.get_memory_used
+        self._on_usage: UsageCallback | None = None
+        self.on_usage = on_usage
+
+    @property
+    def on_usage(self) -> UsageCallback | None:
+        return self._on_usage
+
+    @on_usage.setter
+    def on_usage(self, callback: UsageCallback | None) -> None:
+        self._on_usage = callback
+        self.limits.warn = self._usage if callback is not None else None
+
+    def _usage(self, kind: UsageKind, used: float, limit: float) -> None:
+        callback = self._on_usage
+        if callback is None:
+            return
+        key = self.options.timeout_key if kind == "time" else self.options.memory_key
+        try:
+            callback(kind, used, limit, key)
+        except Exception:
+            log.warning("the %s usage callback failed", kind, exc_info=True)
 
     # Globals -------------------------------------------------------------------------------
 
@@ -222,9 +269,8 @@ class LuaEngine:
             except LLMSpellError as exc:
                 return err, str(exc).encode()
             except lupa.LuaMemoryError:
-                return err, str(
-                    memory_error(self.options.max_memory_bytes, self.options.memory_key)
-                ).encode()
+                error = memory_error(self.options.max_memory_bytes, self.options.memory_key)
+                return err, str(self._reported(error)).encode()
             except TypeError as exc:
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
                     return err, _signature_message(label, fn, len(args)).encode()
@@ -290,16 +336,38 @@ class LuaEngine:
             # Even a spell that caught the stop (resume of a coroutine, say) ends here.
             if not top_level:
                 raise _StopRun()
-            raise self._stop_error(stop)
+            raise self._reported(self._stop_error(stop))
         ok = outcome[0]
         if ok:
             return [self.convert.to_py(v) for v in outcome[1:]]
         payload = outcome[1] if len(outcome) > 1 else None
         if payload == self._abort:
             raise _StopRun()
-        raise from_failure(
+        error = from_failure(
             self.convert.to_py(payload), self.options.max_memory_bytes, self.options.memory_key
         )
+        raise self._reported(error)
+
+    def _reported(self, error: BaseException) -> BaseException:
+        """`error`, after `on_limit` has heard about it when it is a time or memory limit."""
+        callback = self.on_limit
+        if callback is None or self._reporting:
+            return error
+        opts = self.options
+        if isinstance(error, ScriptTimeout):
+            limit, setting, value = "time", opts.timeout_key, opts.timeout_seconds
+        elif isinstance(error, ScriptMemoryError):
+            limit, setting, value = "memory", opts.memory_key, opts.max_memory_bytes
+        else:
+            return error
+        self._reporting = True
+        try:
+            callback(limit, setting, value, str(error))
+        except Exception:
+            log.warning("the %s limit callback failed", limit, exc_info=True)
+        finally:
+            self._reporting = False
+        return error
 
     def _stop_error(self, stop: str) -> BaseException:
         if stop == "exit":
