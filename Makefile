@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/llmspell run examples/demo.lua -- --name demo --repeat 3 hello
+	@echo "--- RAG: semantic search with the bundled local embedder (offline, throwaway home):"
+	@home=$$(mktemp -d) && LLMSPELL_HOME=$$home LLMSPELL_RAG_ENABLED=true \
+		$(BIN)/llmspell run examples/rag-search.lua; status=$$?; rm -rf $$home; exit $$status
 	@echo "--- a runaway spell, stopped by a 1-second limit (exit code 1 expected):"
 	@LLMSPELL_SCRIPT_TIMEOUT_SECONDS=1 $(BIN)/llmspell run examples/runaway.lua; \
 		test $$? -eq 1 && echo "--- the timeout was caught"

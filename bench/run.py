@@ -14,6 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import ALL_CASES, Figure
+from ingest_cases import rag_ingest
+from vector_cases import vector_search
+
+CASES = [*ALL_CASES, vector_search, rag_ingest]
 
 
 def render(figures: list[Figure]) -> str:
@@ -32,7 +36,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
     args = parser.parse_args()
     figures: list[Figure] = []
-    for case in ALL_CASES:
+    for case in CASES:
         figures.extend(case(quick=args.quick))
     print(render(figures))
     Path(args.out).write_text(json.dumps([f.as_dict() for f in figures], indent=2) + "\n")

@@ -20,6 +20,7 @@ SPECIAL_SAMPLES = {
     "LLMSPELL_DEFAULT_ENGINE": ("javascript", "javascript"),
     "LLMSPELL_EVENTS_EXPORT_WEBHOOK": ("https://example.com/hook", "https://example.com/hook"),
     "LLMSPELL_TOOLS_MEDIA_IMAGE_MAX_DIMENSIONS": ("640x480", "640x480"),
+    "LLMSPELL_RAG_SEARCH_MAX_K": ("5000", 5000),  # must stay >= rag.search.default_k (10)
 }
 
 

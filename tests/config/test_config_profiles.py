@@ -43,7 +43,7 @@ def test_each_profile_loads_without_warnings(name: str) -> None:
 def test_profiles_set_what_they_say() -> None:
     rag = load_config(profile="rag-prod").config.rag
     assert rag.enabled and rag.multi_tenant
-    assert rag.vector_storage.dimensions == 768
+    assert rag.vector_storage.dimensions == 384 and rag.embedding.default_provider == "local"
     assert load_config(profile="rag-dev").config.rag.vector_storage.dimensions == 384
     ollama = load_config(profile="ollama").config.providers
     assert ollama.default_provider == "ollama"
@@ -90,13 +90,13 @@ def test_llmspell_profile_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_precedence_profile_then_file_then_env(
     write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # rag-dev sets dimensions 384, m 8 and chunk_size 256; the file overrides two of them,
+    # rag-dev sets dimensions 384, m 8 and chunk_size 200; the file overrides two of them,
     # the environment one.
     write("[rag.vector_storage]\ndimensions = 512\n[rag.vector_storage.hnsw]\nm = 12\n")
     monkeypatch.setenv("LLMSPELL_HNSW_M", "20")
     cfg = load_config(profile="rag-dev").config
     assert cfg.rag.enabled is True  # profile
-    assert cfg.rag.chunking.chunk_size == 256  # profile
+    assert cfg.rag.chunking.chunk_size == 200  # profile
     assert cfg.rag.vector_storage.dimensions == 512  # file over profile
     assert cfg.rag.vector_storage.hnsw.m == 20  # env over file
     assert cfg.rag.vector_storage.hnsw.ef_search == 25  # profile, untouched by the file's table
@@ -115,6 +115,6 @@ def test_file_providers_merge_with_profile_providers(write: Write) -> None:
 def test_rule_error_from_combined_layers_blames_the_last_setter(write: Write) -> None:
     path = write("[rag.chunking]\noverlap = 300\n")
     with pytest.raises(ConfigError) as info:
-        load_config(profile="rag-dev")  # chunk_size 256 from the profile
+        load_config(profile="rag-dev")  # chunk_size 200 from the profile
     assert info.value.file == str(path)
     assert info.value.key == "rag.chunking.overlap"

@@ -64,8 +64,8 @@ def test_defaults_match_the_reference() -> None:
     hnsw = cfg.rag.vector_storage.hnsw
     assert (hnsw.m, hnsw.ef_construction, hnsw.ef_search, hnsw.metric) == (16, 200, 50, "cosine")
     assert cfg.rag.chunking.strategy == "sliding_window"
-    assert (cfg.rag.chunking.chunk_size, cfg.rag.chunking.overlap) == (512, 64)
-    assert cfg.rag.embedding.default_provider == "openai"
+    assert (cfg.rag.chunking.chunk_size, cfg.rag.chunking.overlap) == (200, 32)
+    assert cfg.rag.embedding.default_provider == "local"
     assert cfg.events.enabled is True
     assert cfg.events.buffer_size == 10_000
     assert cfg.events.filtering.include_types == ["*"]

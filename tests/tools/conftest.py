@@ -1,4 +1,8 @@
-"""Runtimes for tool tests: `allowed_dir` is the only allowed path (a family may override it)."""
+"""Runtimes for tool tests: `allowed_dir` is the only allowed path (a family may override it).
+
+`server` is a real HTTP server on 127.0.0.1 with per-test routes (tests/tools/http_server.py);
+`server_factory()` starts more of them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from http_server import TestServer
 
-from llmspell.config import LLMSpellConfig, apply_overrides
+from llmspell.config import LLMSpellConfig, apply_overrides, config_from_toml
 from llmspell.runtime import Runtime
 from llmspell.tools.base import ToolResult
 
@@ -20,13 +25,16 @@ def allowed_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_rt(allowed_dir: Path, sink: Any) -> Iterator[Callable[..., Runtime]]:
-    """`make_rt({"tools.x": 1})` or `make_rt(**{"tools.x": 1})`: a Runtime over allowed_dir."""
+    """`make_rt({"tools.x": 1})` or `make_rt(**{"tools.x": 1})`: a Runtime over allowed_dir.
+
+    `toml=` gives config text the overrides then apply to, as a user's `llmspell.toml` would.
+    """
     opened: list[Runtime] = []
 
-    def make(overrides: dict[str, Any] | None = None, **more: Any) -> Runtime:
+    def make(overrides: dict[str, Any] | None = None, *, toml: str = "", **more: Any) -> Runtime:
         allowed_dir.mkdir(parents=True, exist_ok=True)
         cfg = apply_overrides(
-            LLMSpellConfig.build({}),
+            config_from_toml(toml).config if toml else LLMSpellConfig.build({}),
             {
                 "tools.file_operations.allowed_paths": [str(allowed_dir)],
                 **(overrides or {}),
@@ -55,3 +63,21 @@ def invoke(rt: Runtime) -> Callable[..., ToolResult]:
         return rt.tools.invoke(tool, {**(params or {}), **kw})
 
     return call
+
+
+@pytest.fixture
+def server_factory() -> Iterator[Callable[[], TestServer]]:
+    started: list[TestServer] = []
+
+    def start() -> TestServer:
+        started.append(TestServer())
+        return started[-1]
+
+    yield start
+    for one in started:
+        one.close()
+
+
+@pytest.fixture
+def server(server_factory: Callable[[], TestServer]) -> TestServer:
+    return server_factory()

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "tool": "llmspell.cli.tool:tool",
     "keys": "llmspell.cli.keys:keys",
     "metrics": "llmspell.cli.metrics:metrics",
+    "rag": "llmspell.cli.rag:rag",
 }
 
 TRACE_LEVELS = ["off", "error", "warn", "info", "debug", "trace"]

@@ -21,6 +21,7 @@ from llmspell.config.env import (
     PROVIDER_CREATING_FIELDS,
     PROVIDER_ENV_FIELDS,
 )
+from llmspell.config.providers import ProvidersConfig
 from llmspell.config.schema import LLMSpellConfig
 from llmspell.config.section import FieldInfo, Section, strip_optional
 
@@ -110,7 +111,9 @@ def _section_tables(obj: Section, path: list[str], out: list[str]) -> None:
         if info.section is not None and getattr(obj, name) is None:
             _section_tables(_example(info.section), [*path, name], out)
         elif info.item_section is not None:
-            _section_tables(_example(info.item_section), [*path, "<name>"], out)
+            flat = isinstance(obj, ProvidersConfig)  # `[providers.<name>]`, not `.providers.`
+            where = [*path, "<name>"] if flat else [*path, name, "<name>"]
+            _section_tables(_example(info.item_section), where, out)
 
 
 def _doc_text(cls: type[Section]) -> str:

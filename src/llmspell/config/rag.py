@@ -7,7 +7,8 @@ from typing import Literal
 from llmspell.config.section import ConfigProblem, Field, Section
 
 DistanceMetric = Literal["cosine", "euclidean", "innerproduct"]
-ChunkingStrategy = Literal["sliding_window", "semantic", "sentence"]
+ChunkingStrategy = Literal["sliding_window", "sentence", "token", "semantic"]
+SearchMode = Literal["vector", "hybrid", "keyword"]
 VectorBackend = Literal["hnsw"]
 
 
@@ -48,7 +49,10 @@ class VectorStorageConfig(Section):
     """`[rag.vector_storage]`: where vectors live."""
 
     dimensions: int = Field(
-        default=384, gt=0, description="Vector size; must match the embedding model."
+        default=384,
+        gt=0,
+        description="Vector size every new collection's embeddings must have (the local "
+        "model gives 384); a collection refuses vectors of another size.",
     )
     backend: VectorBackend = Field(default="hnsw", description="Index type (only `hnsw`).")
     persistence_path: str | None = Field(
@@ -64,12 +68,14 @@ class EmbeddingConfig(Section):
     """`[rag.embedding]`: how text becomes vectors."""
 
     default_provider: str = Field(
-        default="openai",
-        description="Provider (a `[providers]` name or vendor) used for embeddings.",
+        default="local",
+        description="Embedding provider: `local` (the bundled offline all-MiniLM-L6-v2 model) "
+        "or a `[providers]` name or vendor (openai, ollama, ...).",
     )
     model: str | None = Field(
         default=None,
-        description="Embedding model; unset: the provider's default embedding model.",
+        description="Embedding model; unset: the provider's default "
+        "(`all-minilm-l6-v2` for `local`).",
         example='"text-embedding-3-small"',
     )
     cache_enabled: bool = Field(default=True, description="Cache embeddings of repeated texts.")
@@ -86,14 +92,19 @@ class ChunkingConfig(Section):
     """`[rag.chunking]`: how documents are split before embedding."""
 
     strategy: ChunkingStrategy = Field(
-        default="sliding_window", description="sliding_window, semantic or sentence."
+        default="sliding_window",
+        description="sliding_window, sentence, token, or semantic (sentence packing that "
+        "also closes chunks at paragraph breaks).",
     )
-    chunk_size: int = Field(default=512, gt=0, description="Target chunk size in tokens.")
-    overlap: int = Field(default=64, ge=0, description="Tokens shared by neighbouring chunks.")
+    chunk_size: int = Field(
+        default=200,
+        gt=0,
+        description="Target chunk size in tokens (word and punctuation tokens); 200 fits the "
+        "local model's 256-token window.",
+    )
+    overlap: int = Field(default=32, ge=0, description="Tokens shared by neighbouring chunks.")
     max_chunk_size: int = Field(default=2048, gt=0, description="Hard upper bound per chunk.")
-    min_chunk_size: int = Field(
-        default=100, ge=0, description="Smaller trailing chunks are merged."
-    )
+    min_chunk_size: int = Field(default=50, ge=0, description="Smaller trailing chunks are merged.")
 
     def check(self) -> None:
         if self.overlap >= self.chunk_size:
@@ -119,6 +130,55 @@ class RagCacheConfig(Section):
     document_cache_size_mb: int = Field(default=100, ge=0, description="Document cache budget.")
 
 
+class RagSearchConfig(Section):
+    """`[rag.search]`: defaults for `RAG.search` and `llmspell rag search`."""
+
+    default_k: int = Field(default=10, gt=0, description="Results returned when k is not given.")
+    max_k: int = Field(default=1000, gt=0, description="Largest k a search may ask for.")
+    mode: SearchMode = Field(
+        default="vector",
+        description="vector (embeddings), keyword (BM25) or hybrid (weighted sum of both).",
+    )
+    vector_weight: float = Field(
+        default=0.7, ge=0, description="Hybrid: weight of the vector (cosine) score."
+    )
+    keyword_weight: float = Field(
+        default=0.3, ge=0, description="Hybrid: weight of the normalised BM25 keyword score."
+    )
+
+    def check(self) -> None:
+        if self.default_k > self.max_k:
+            raise ConfigProblem(
+                "default_k", f"must not exceed max_k ({self.max_k}), got {self.default_k}"
+            )
+        if self.vector_weight + self.keyword_weight <= 0:
+            raise ConfigProblem("keyword_weight", "vector_weight + keyword_weight must be > 0")
+
+
+class RagTenancyConfig(Section):
+    """`[rag.tenancy]`: default quotas of every tenant (unset: unlimited) and session TTLs."""
+
+    max_vectors: int | None = Field(
+        default=None, gt=0, description="Vectors (chunks) one tenant may store; unset: no limit."
+    )
+    max_storage_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        description="Bytes of chunk text and vectors one tenant may store; unset: no limit.",
+    )
+    max_queries_per_minute: int | None = Field(
+        default=None, gt=0, description="Searches per tenant in any 60-second window."
+    )
+    max_embedding_tokens: int | None = Field(
+        default=None, gt=0, description="Tokens one tenant may send to embedding models in total."
+    )
+    session_ttl_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="Default lifetime of a session collection's vectors; 0: no expiry.",
+    )
+
+
 class RagConfig(Section):
     """`[rag]`: retrieval-augmented generation; the `RAG` global needs `enabled = true`."""
 
@@ -132,3 +192,7 @@ class RagConfig(Section):
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig, description="Embeddings.")
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig, description="Chunking.")
     cache: RagCacheConfig = Field(default_factory=RagCacheConfig, description="Caches.")
+    search: RagSearchConfig = Field(default_factory=RagSearchConfig, description="Search.")
+    tenancy: RagTenancyConfig = Field(
+        default_factory=RagTenancyConfig, description="Tenant quotas and session TTLs."
+    )

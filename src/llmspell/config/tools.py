@@ -102,6 +102,12 @@ class HttpRequestConfig(Section):
     max_request_size: int = Field(
         default=10_000_000, gt=0, before=byte_size, description="Largest request body, in bytes."
     )
+    max_response_size: int = Field(
+        default=10_000_000,
+        gt=0,
+        before=byte_size,
+        description="Largest response body read, in bytes; a larger one is an error.",
+    )
     timeout_seconds: int = Field(default=30, gt=0, description="Per-request timeout.")
     max_redirects: int = Field(default=5, ge=0, description="Redirects followed.")
     default_headers: dict[str, str] = Field(
@@ -127,6 +133,12 @@ class WebToolsConfig(Section):
     """`[tools.web_tools]`: scraper, URL analyzer, webhook caller, sitemap crawler and friends."""
 
     user_agent: str = Field(default="llmspell-web/1.0", description="User-Agent header sent.")
+    allowed_hosts: list[str] = Field(
+        default=[],
+        before=comma_list,
+        description="Private or loopback hosts the web tools may fetch (others are refused "
+        "unless `[tools.network] allow_private = true`).",
+    )
     allowed_domains: list[str] = Field(
         default=["*"], before=comma_list, description="Domains the web tools may fetch; `*`: any."
     )
@@ -134,6 +146,15 @@ class WebToolsConfig(Section):
         default=[], before=comma_list, description="Domains refused."
     )
     max_redirects: int = Field(default=5, ge=0, description="Redirects followed.")
+    max_response_size: int = Field(
+        default=10_000_000,
+        gt=0,
+        before=byte_size,
+        description="Largest page read, in bytes; a larger one is an error.",
+    )
+    respect_robots_txt: bool = Field(
+        default=False, description="The scraper and crawler skip pages robots.txt disallows."
+    )
     scraping_delay_ms: int = Field(
         default=0, ge=0, description="Pause between requests to one site."
     )
@@ -160,24 +181,52 @@ class MediaConfig(Section):
     )
 
 
-class DatabaseConfig(Section):
-    """`[tools.database]`: the `database_connector` tool."""
+class DatabaseEntryConfig(Section):
+    """`[tools.database.databases.<name>]`: one database the `database-connector` may use."""
 
+    url: str = Field(
+        default="",
+        description="postgresql://…, mysql:// or mariadb://…, sqlite:///relative.db or "
+        "sqlite:////absolute.db (no password here: use `password_env`).",
+    )
+    password: str | None = Field(default=None, description="Password; redacted in dumps.")
+    password_env: str | None = Field(
+        default=None, description="Environment variable holding the password."
+    )
+    read_only: bool = Field(
+        default=True, description="false lets `execute` run INSERT, UPDATE, DELETE and MERGE."
+    )
+    allow_ddl: bool = Field(
+        default=False,
+        description="With `read_only = false`, also CREATE, ALTER, DROP and TRUNCATE.",
+    )
+
+
+class DatabaseConfig(Section):
+    """`[tools.database]`: the `database-connector` tool."""
+
+    databases: dict[str, DatabaseEntryConfig] = Field(
+        default_factory=dict,
+        description="Databases the `database-connector` tool may use, by name.",
+    )
     connection_timeout_seconds: int = Field(default=10, gt=0, description="Connect timeout.")
-    max_connections: int = Field(default=5, gt=0, description="Pooled connections per database.")
     allowed_hosts: list[str] = Field(
         default=[],
         before=comma_list,
-        description="Database hosts allowed besides public ones (e.g. `localhost`).",
+        description="Private or loopback database hosts allowed (e.g. `127.0.0.1`).",
     )
     query_timeout_seconds: int = Field(default=30, gt=0, description="Per-query timeout.")
     enable_query_logging: bool = Field(
-        default=False, description="Log each query (without values)."
+        default=False, description="Log each query's SQL (never the values)."
     )
 
 
 class EmailConfig(Section):
-    """`[tools.email]`: the `email_sender` tool (SMTP)."""
+    """`[tools.email]`: the `email-sender` tool (SMTP, SendGrid or Amazon SES)."""
+
+    provider: Literal["smtp", "sendgrid", "ses"] = Field(
+        default="smtp", description="Backend used when a call names none."
+    )
 
     smtp_host: str | None = Field(
         default=None, description="SMTP server.", example='"smtp.example.com"'
@@ -192,6 +241,46 @@ class EmailConfig(Section):
         default=None, gt=0, description="Emails per minute; unset: no limit."
     )
     enable_tls: bool = Field(default=True, description="Use STARTTLS.")
+    tls: Literal["starttls", "implicit", "none"] | None = Field(
+        default=None,
+        description="SMTP TLS mode; unset: implicit on port 465, else STARTTLS when "
+        "`enable_tls`, else none.",
+    )
+    timeout_seconds: int | None = Field(
+        default=None, gt=0, description="Connect/response timeout; unset: `tools.network`'s."
+    )
+    allowed_hosts: list[str] = Field(
+        default=[],
+        before=comma_list,
+        description="Private or loopback SMTP/API hosts allowed (besides "
+        "`tools.http_request.allowed_hosts`).",
+    )
+    max_message_size: int = Field(
+        default=25_000_000, gt=0, before=byte_size, description="Largest message as sent."
+    )
+    max_recipients: int = Field(
+        default=50, gt=0, description="Most unique to + cc + bcc addresses per message."
+    )
+    sendgrid_api_key: str | None = Field(
+        default=None,
+        description="SendGrid key; else `LLMSPELL_SENDGRID_API_KEY` or `SENDGRID_API_KEY`.",
+    )
+    sendgrid_base_url: str | None = Field(
+        default=None, description="SendGrid API address; unset: `https://api.sendgrid.com`."
+    )
+    ses_region: str | None = Field(
+        default=None, description="Amazon SES region; else `AWS_REGION`/`AWS_DEFAULT_REGION`."
+    )
+    ses_access_key_id: str | None = Field(
+        default=None, description="AWS access key id; else `AWS_ACCESS_KEY_ID`."
+    )
+    ses_secret_access_key: str | None = Field(
+        default=None, description="AWS secret key; else `AWS_SECRET_ACCESS_KEY`."
+    )
+    ses_endpoint: str | None = Field(
+        default=None,
+        description="SES API address; unset: `https://email.<region>.amazonaws.com`.",
+    )
 
 
 class SystemConfig(Section):
@@ -256,19 +345,41 @@ class DocumentConfig(Section):
     extract_metadata: bool = Field(default=True, description="Return document metadata.")
 
 
+class SearchProviderConfig(Section):
+    """`[tools.search.providers.<name>]`: one search engine's key and address."""
+
+    enabled: bool = Field(default=True, description="false skips this engine.")
+    api_key: str | None = Field(default=None, description="The engine's key.")
+    api_key_env: str | None = Field(
+        default=None, description="Environment variable holding the key."
+    )
+    base_url: str | None = Field(default=None, description="The engine's API address.")
+    engine_id: str | None = Field(
+        default=None, description="Google Custom Search engine id (`cx`)."
+    )
+
+
 class SearchConfig(Section):
     """`[tools.search]`: search engines behind `web_search`."""
 
     default_engine: str = Field(
         default="duckduckgo",
-        description="Engine used first: duckduckgo, google, brave, serpapi or serperdev.",
+        description="Engine used first: duckduckgo, brave, google, serpapi, serper (or "
+        "serperdev), tavily, or `auto` (the first with a key, duckduckgo last).",
     )
-    max_results: int = Field(default=10, gt=0, description="Default number of results.")
+    providers: dict[str, SearchProviderConfig] = Field(
+        default_factory=dict,
+        description="Per engine: `api_key`, `api_key_env`, `base_url`, `engine_id`, `enabled`.",
+    )
+    allowed_hosts: list[str] = Field(
+        default=[],
+        before=comma_list,
+        description="Private or loopback hosts the engines' base URLs may use.",
+    )
     api_key: str | None = Field(
         default=None, description="Key for engines that need one; redacted in dumps."
     )
     safe_search: bool = Field(default=True, description="Ask engines to filter adult content.")
-    timeout_seconds: int = Field(default=30, gt=0, description="Per-search timeout.")
 
 
 class ToolsConfig(Section):

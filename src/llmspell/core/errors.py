@@ -17,6 +17,7 @@ LLMSpellError          message, hint, where; exit_code = 1
   StorageError         a store cannot be read or written (never silently recreated)
   StateError           a State operation was refused (key rules, size limits)
   SessionError         a session or artifact operation failed
+  QuotaExceeded        a RAG tenant is over a quota (vectors, bytes, queries, tokens)
   ToolError
     ToolNotFound       `Tool 'x' not found`
     ToolParameterError names the tool, the parameter and what was expected
@@ -158,6 +159,19 @@ class StateError(LLMSpellError):
 
 class SessionError(LLMSpellError):
     """A session or artifact operation failed (unknown id, wrong status, over a limit)."""
+
+
+class QuotaExceeded(LLMSpellError):
+    """A tenant is over one of its `rag.tenancy` quotas; nothing was stored or searched."""
+
+    def __init__(
+        self, message: str, *, tenant: str, quota: str, used: int, limit: int, hint: str | None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.tenant = tenant
+        self.quota = quota
+        self.used = used
+        self.limit = limit
 
 
 class ToolError(LLMSpellError):

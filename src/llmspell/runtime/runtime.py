@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from llmspell.hooks import HookRegistry
     from llmspell.hooks.observer import RuntimeObserver
     from llmspell.providers import ProviderRegistry
+    from llmspell.rag.service import RagService
     from llmspell.replay import ReplayManager
     from llmspell.sessions import SessionManager
     from llmspell.state import StateStore
@@ -63,6 +64,7 @@ class Runtime:
         self._agents: AgentManager | None = None
         self._workflows: WorkflowEngine | None = None
         self._events: EventBus | None = None
+        self._rag: RagService | None = None
         from llmspell.metrics import MetricsRegistry
 
         self.metrics = MetricsRegistry()
@@ -215,6 +217,7 @@ class Runtime:
                 registry=registry,
                 network_allowed=cfg.runtime.security.allow_network_access,
                 base=self.cwd,
+                home=self.home,
             )
             self._tools = registry
         return self._tools
@@ -244,6 +247,25 @@ class Runtime:
             if self.config.events.enabled:
                 self._agents.events = lambda: self.events
         return self._agents
+
+    @property
+    def rag(self) -> RagService:
+        """The RAG service over the vector store (`rag.vector_storage.persistence_path`, else
+        `<home>/rag`), opened on first use; FeatureDisabled when `rag.enabled` is false."""
+        if self._rag is None:
+            if not self.config.rag.enabled:
+                from llmspell.core.errors import FeatureDisabled
+
+                raise FeatureDisabled("RAG", "rag.enabled")
+            from llmspell.rag.service import RagService
+
+            self._rag = RagService(
+                self.config.rag,
+                home=self.home,
+                providers=lambda: self.providers,
+                paths=self.path_policy(),
+            )
+        return self._rag
 
     @property
     def events(self) -> EventBus:
@@ -484,6 +506,15 @@ class Runtime:
                 return disabled_stand_in(HookGlobal, feature="Hooks", key="hooks.enabled")
             return HookGlobal(self.hooks)
 
+        def rag_global() -> ScriptGlobal:
+            from llmspell.bridge.globals.rag import RagGlobal
+
+            if not self.config.rag.enabled:
+                return disabled_stand_in(RagGlobal, feature="RAG", key="rag.enabled")
+            service = self.rag
+            service.paths = paths  # a spell reads files as its engine allows (its folder too)
+            return RagGlobal(service)
+
         def replay_global() -> ScriptGlobal:
             from llmspell.bridge.globals.replay import ReplayGlobal
 
@@ -508,6 +539,7 @@ class Runtime:
             "Session": session_global,
             "Artifact": artifact_global,
             "Replay": replay_global,
+            "RAG": rag_global,
         }
 
     # Running --------------------------------------------------------------------------------
@@ -558,6 +590,12 @@ class Runtime:
             except LLMSpellError as exc:  # metrics must never fail a run
                 log.warning("metrics not saved: %s", exc)
         self._workflows = None
+        if self._rag is not None:
+            try:
+                self._rag.close()
+            except LLMSpellError as exc:  # a failed index save must not hide the run's result
+                log.warning("RAG store not saved: %s", exc)
+            self._rag = None
         if self._hooks is not None:
             self._hooks.clear()
             self._hooks = None

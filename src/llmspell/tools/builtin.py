@@ -21,6 +21,7 @@ BUILTIN_TOOLS: dict[str, str] = {
     "template_engine": "llmspell.tools.data.template_engine:TemplateEngine",
     "diff_calculator": "llmspell.tools.data.diff_calculator:DiffCalculator",
     "graph-builder": "llmspell.tools.data.graph_builder:GraphBuilder",
+    "database-connector": "llmspell.tools.data.database_connector:DatabaseConnector",
     # filesystem
     "file_operations": "llmspell.tools.fs.file_operations:FileOperations",
     "file_search": "llmspell.tools.fs.file_search:FileSearch",
@@ -37,4 +38,15 @@ BUILTIN_TOOLS: dict[str, str] = {
     "audio_processor": "llmspell.tools.media.audio_processor:AudioProcessor",
     "video_processor": "llmspell.tools.media.video_processor:VideoProcessor",
     "pdf-processor": "llmspell.tools.document.pdf_processor:PdfProcessor",
+    # api and web
+    "http_request": "llmspell.tools.web.http_request:HttpRequest",
+    "graphql_query": "llmspell.tools.web.graphql_query:GraphqlQuery",
+    "api-tester": "llmspell.tools.web.api_tester:ApiTester",
+    "webhook-caller": "llmspell.tools.web.webhook_caller:WebhookCaller",
+    "web-scraper": "llmspell.tools.web.web_scraper:WebScraper",
+    "url-analyzer": "llmspell.tools.web.url_analyzer:UrlAnalyzer",
+    "sitemap-crawler": "llmspell.tools.web.sitemap_crawler:SitemapCrawler",
+    "webpage-monitor": "llmspell.tools.web.webpage_monitor:WebpageMonitor",
+    "web_search": "llmspell.tools.web.search.tool:WebSearch",
+    "email-sender": "llmspell.tools.comms.email_sender:EmailSender",
 }

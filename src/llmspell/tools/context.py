@@ -34,8 +34,11 @@ class ToolContext:
         registry: ToolRegistry | None = None,
         network_allowed: bool = True,
         base: Path | None = None,
+        home: Path | None = None,
     ) -> None:
         self.config = config
+        #: the llmspell home, for tools that keep data between calls (None: the default home)
+        self.home = home
         self.paths = paths
         self.registry = registry
         self.network_allowed = network_allowed

@@ -41,12 +41,56 @@ Some tools also copy keys the example scripts read to the top level (for example
   file tools work only inside `tools.file_operations.allowed_paths` (after resolving `..` and
   symlinks) and refuse `tools.file_operations.blocked_extensions`; `process_executor` runs only
   `tools.system.allowed_commands`, never through a shell; `environment_reader` reads only
-  `tools.system.allowed_env_vars`; network checks refuse private and loopback addresses unless
-  `[tools.network] allow_private = true`; a tool above `tools.max_security_level` is refused;
+  `tools.system.allowed_env_vars`; network tools follow the rules under
+  [Outbound requests](#outbound-requests); a tool above `tools.max_security_level` is refused;
   `tools.rate_limit_per_minute` caps calls.
 - A tool that runs and fails raises `Tool 'x' execution failed: ...`.
 
 Every error is a normal Lua error: `pcall` catches it.
+
+## Outbound requests
+
+Every tool that reaches another host (the HTTP and web tools, `web_search`, `email-sender`,
+`database-connector`, `service_checker`) applies the same rules:
+
+- Every address that is not globally routable is refused: loopback, private, link-local and
+  shared ranges (which cover cloud metadata endpoints such as `169.254.169.254` and
+  `100.100.100.200`), unspecified, multicast and reserved addresses, IPv4-mapped IPv6 forms of
+  them, and the names `localhost` and `*.localhost`. The check runs on the host as written
+  and again on every address its name resolves to, so a public name pointing at a private
+  address is refused too; the connection then goes to the address that was checked, so a
+  second DNS answer cannot redirect it.
+- Every redirect hop is checked the same way before it is followed; redirects are capped
+  (`max_redirects`), and credentials (authorization, cookie, API-key and signature headers) are
+  not sent on to another host.
+- Responses are read up to a size cap (`tools.http_request.max_response_size`,
+  `tools.web_tools.max_response_size`); a larger one is an error, not a truncated answer. Every
+  request has a timeout, never longer than the tool call's own (`tools.timeout_seconds`).
+- `tools.http_request.blocked_hosts` are refused, even when also listed as allowed; the web
+  tools also apply `tools.web_tools.allowed_domains` and `blocked_domains`. When
+  `tools.http_request.allowed_hosts` does not contain `*`, `http_request`, `graphql_query` and
+  `api-tester` may reach only the hosts it lists.
+
+To let a tool reach a private or loopback host, list the host in its family's `allowed_hosts`:
+
+- `[tools.http_request] allowed_hosts`: `http_request`, `graphql_query`, `api-tester`,
+  `service_checker`, and every other tool below except `database-connector`;
+- `[tools.web_tools] allowed_hosts`: `web-scraper`, `url-analyzer`, `sitemap-crawler`,
+  `webpage-monitor`, `webhook-caller`;
+- `[tools.search] allowed_hosts`: the engines' `base_url`s of `web_search`;
+- `[tools.email] allowed_hosts`: the SMTP server, SendGrid or SES address of `email-sender`;
+- `[tools.database] allowed_hosts`: the PostgreSQL and MySQL/MariaDB hosts of
+  `database-connector` (its only list).
+
+```toml
+[tools.web_tools]
+allowed_hosts = ["127.0.0.1", "intranet.example.lan"]
+```
+
+A listed name is allowed whatever it resolves to; a listed IP address also admits every name
+that resolves to it. `*` in `allowed_hosts` means any public host, never a private one.
+`[tools.network] allow_private = true` lifts the private-address rule for every tool at once;
+`runtime.security.allow_network_access = false` refuses every outbound request.
 
 ## Tools written in Lua
 
@@ -77,7 +121,10 @@ def _type_of(spec: dict[str, Any]) -> str:
         if kind == "array" and isinstance(spec.get("items"), dict):
             return f"array of {_type_of(spec['items'])}"
         return str(kind)
-    options = [_type_of(s) for s in spec.get("anyOf", []) if s.get("type") != "null"]
+    if "$ref" in spec:
+        return "object"
+    variants = [*spec.get("anyOf", []), *spec.get("oneOf", [])]
+    options = dict.fromkeys(_type_of(s) for s in variants if s.get("type") != "null")
     return " or ".join(options) or "any"
 
 

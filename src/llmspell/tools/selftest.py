@@ -1,4 +1,8 @@
-"""`llmspell tool test NAME`: load the tool, check its schema, run its example call."""
+"""`llmspell tool test NAME`: load the tool, check its schema, run its example call.
+
+The example call runs in a throwaway folder (its only allowed path and its llmspell home) with
+network access off, so a self-test never reaches another host.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +67,9 @@ def run_selftest(registry: ToolRegistry, name: str) -> list[Check]:
             registry.config,
             paths=PathPolicy.build(allowed_paths=[tmp], base=Path(tmp)),
             registry=sandbox,
+            network_allowed=False,
             base=Path(tmp),
+            home=Path(tmp),
         )
         try:
             result = sandbox.invoke(tool.name, params)

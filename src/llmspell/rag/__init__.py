@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: chunking, documents, embeddings, vector storage."""

@@ -1,0 +1,1 @@
+"""Communication tools: `email-sender` (SMTP, SendGrid, Amazon SES)."""

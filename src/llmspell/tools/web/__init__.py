@@ -1,0 +1,1 @@
+"""Web tools: HTTP requests, GraphQL, API tests, webhooks, scraping, crawling and monitoring."""
