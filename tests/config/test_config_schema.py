@@ -151,6 +151,15 @@ def test_chunk_overlap_must_be_below_chunk_size() -> None:
     assert "less than chunk_size" in str(info.value)
 
 
+def test_unknown_search_engine_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_toml('[tools.search.providers.bing]\napi_key = "k"\n', source="s.toml")
+    assert info.value.key == "tools.search.providers.bing"
+    assert "brave" in str(info.value) and "duckduckgo" in str(info.value)
+    alias = config_from_toml('[tools.search.providers.serperdev]\napi_key = "k"\n').config
+    assert "serperdev" in alias.tools.search.providers
+
+
 def test_health_port_may_not_reuse_a_jupyter_port() -> None:
     with pytest.raises(ConfigError) as info:
         config_from_toml("[kernel]\nport = 9000\n[kernel.health]\nenabled = true\nport = 9002\n")

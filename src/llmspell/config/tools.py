@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from llmspell.config.normalisers import byte_size, comma_list, dimensions, port
-from llmspell.config.section import Field, Section
+from llmspell.config.section import ConfigProblem, Field, Section
 
 DEFAULT_ALLOWED_COMMANDS = [
     "echo",
@@ -376,6 +376,19 @@ class SearchConfig(Section):
         before=comma_list,
         description="Private or loopback hosts the engines' base URLs may use.",
     )
+
+    def check(self) -> None:
+        if not self.providers:
+            return
+        from llmspell.tools.web.search.providers import ENGINES, canonical
+
+        for name in self.providers:
+            if canonical(name) is None:
+                raise ConfigProblem(
+                    f"providers.{name}",
+                    f"unknown search engine {name!r}; known: {', '.join(ENGINES)}",
+                )
+
     api_key: str | None = Field(
         default=None, description="Key for engines that need one; redacted in dumps."
     )
