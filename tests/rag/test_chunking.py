@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from itertools import pairwise
 
 import pytest
@@ -328,23 +327,6 @@ def test_unknown_strategy_lists_the_known_ones() -> None:
 def test_text_must_be_a_string(value: object) -> None:
     with pytest.raises(ValidationError, match="text must be a string, got"):
         chunk_text(value)  # type: ignore[arg-type]
-
-
-# speed
-
-
-def test_one_megabyte_is_chunked_well_within_a_second() -> None:
-    text = prose(seed=1, paragraphs=3000)
-    while len(text) < 1_000_000:
-        text += "\n\n" + text
-    text = text[:1_000_000]
-    timings = []
-    for _ in range(2):
-        start = time.perf_counter()
-        chunks = chunk_text(text)
-        timings.append(time.perf_counter() - start)
-    assert len(chunks) > 300
-    assert min(timings) < 1.0
 
 
 # properties

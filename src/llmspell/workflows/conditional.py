@@ -20,7 +20,7 @@ from llmspell.core.errors import ValidationError, WorkflowError
 from llmspell.workflows.stages import open_stages
 
 if TYPE_CHECKING:
-    from llmspell.workflows.workflow import Run
+    from llmspell.workflows.run import Run
 
 _SIMPLE = ("always", "never")
 

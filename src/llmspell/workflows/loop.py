@@ -18,7 +18,8 @@ from llmspell.workflows.conditional import evaluate_expression, expression_scope
 from llmspell.workflows.stages import open_stages, run_stage
 
 if TYPE_CHECKING:
-    from llmspell.workflows.workflow import LoopSpec, Run
+    from llmspell.workflows.run import Run
+    from llmspell.workflows.workflow import LoopSpec
 
 WHILE_DEFAULT_MAX = 100
 

@@ -18,7 +18,8 @@ from llmspell.workflows.steps import StepTimeout, await_future
 
 if TYPE_CHECKING:
     from llmspell.workflows.result import StepRecord
-    from llmspell.workflows.workflow import Branch, Run
+    from llmspell.workflows.run import Run
+    from llmspell.workflows.workflow import Branch
 
 
 def execute(run: Run) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llmspell.workflows.workflow import Run
+    from llmspell.workflows.run import Run
 
 
 def execute(run: Run) -> None:

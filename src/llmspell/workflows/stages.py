@@ -30,8 +30,8 @@ from llmspell.core.errors import WorkflowError
 if TYPE_CHECKING:
     from llmspell.hooks import HookContext, HookRegistry
     from llmspell.workflows.result import StepRecord
+    from llmspell.workflows.run import Run
     from llmspell.workflows.steps import Step
-    from llmspell.workflows.workflow import Run
 
 log = logging.getLogger("llmspell.workflows")
 
