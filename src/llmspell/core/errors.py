@@ -49,9 +49,10 @@ class LLMSpellError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        if self.hint:
-            return f"{self.message} {self.hint}"
-        return self.message
+        if not self.hint:
+            return self.message
+        joiner = " " if self.message.rstrip().endswith((".", ";", ":", "!", "?")) else ". "
+        return f"{self.message.rstrip()}{joiner}{self.hint}"
 
 
 class ConfigError(LLMSpellError):

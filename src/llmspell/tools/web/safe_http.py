@@ -155,6 +155,10 @@ class HostRules:
             blocked_hosts=self.blocked_hosts,
         )
         if reason is not None:
+            section = "search" if self.family == "web_search" else self.family
+            reason = reason.replace(
+                "the tool's `allowed_hosts`", f"`tools.{section}.allowed_hosts`"
+            )
             raise HostNotAllowed(reason.replace(repr(name), repr(shown)))
 
 
