@@ -204,3 +204,22 @@ def test_disabled_global_names_the_key(tmp_path: Path, sink: CaptureSink) -> Non
         assert runtime.run_code("return type(RAG.ingest)") == ["function"]
         with pytest.raises(ScriptError, match=r"rag\.enabled"):
             runtime.run_code("RAG.get_stats()")
+
+
+def test_ingest_search_and_delete_publish_rag_events(rt: Runtime) -> None:
+    out = rt.run_code(
+        """
+        local sid = Event.subscribe("rag.*")
+        RAG.ingest({id = "e1", content = "Tides follow the pull of the moon."})
+        RAG.search("what moves the sea", {k = 1})
+        RAG.delete("e1")
+        local seen = {}
+        for _ = 1, 3 do
+          local ev = Event.receive(sid, 1000)
+          seen[#seen + 1] = ev and (ev.event_type .. ":" .. tostring(ev.data.namespace)) or "none"
+        end
+        return seen
+        """
+    )[0]
+    assert [s.split(":")[0] for s in out] == ["rag.ingested", "rag.searched", "rag.deleted"]
+    assert all(s.endswith("default") for s in out)

@@ -38,6 +38,7 @@ from llmspell.rag.tenancy import NO_TENANT, Tenancy, parse_limits
 if TYPE_CHECKING:
     import numpy as np
 
+    from llmspell.events import EventBus
     from llmspell.providers import ProviderRegistry
     from llmspell.security import PathPolicy
 
@@ -57,9 +58,12 @@ class RagService:
         providers: Callable[[], ProviderRegistry],
         paths: PathPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        events: Callable[[], EventBus | None] | None = None,
     ) -> None:
         self.config = config
         self.paths = paths
+        #: the runtime's event bus when it has been built (`rag.ingested`, `rag.searched`, ...)
+        self._events = events
         custom = config.vector_storage.persistence_path
         self.root = Path(custom).expanduser() if custom else home / "rag"
         self._clock = clock
@@ -188,7 +192,22 @@ class RagService:
             vectors_created=len(texts),
             total_tokens=embedded.tokens or sum(c.tokens for d in docs for c in d.chunks),
         )
+        self._publish(
+            "rag.ingested",
+            namespace=ns.name,
+            tenant=ns.tenant,
+            documents=len(docs),
+            vectors=len(texts),
+            tokens=result["total_tokens"],
+            model=model_id,
+        )
         return result
+
+    def _publish(self, event_type: str, **data: Any) -> None:
+        """A `rag.*` lifecycle event, when the bus exists and something would receive it."""
+        bus = self._events() if self._events is not None else None
+        if bus is not None and bus.wants(event_type):
+            bus.publish(event_type, data, source="rag")
 
     def _embedder_for(
         self, ns: Namespace, provider: str | None, model: str | None
@@ -273,6 +292,14 @@ class RagService:
             return done.vectors[0]
 
         results = run_search(self.store, request, embed_query)
+        self._publish(
+            "rag.searched",
+            namespace=ns.name,
+            tenant=ns.tenant,
+            mode=request.mode,
+            k=request.k,
+            results=len(results),
+        )
         return {"success": True, "total": len(results), "results": results, "namespace": ns.name}
 
     # Deleting ---------------------------------------------------------------------------------
@@ -290,6 +317,9 @@ class RagService:
         deleted = self.store.delete_document(ns.name, document_id)
         if deleted:
             self.tenancy.record(owner, deletes=1)
+            self._publish(
+                "rag.deleted", namespace=ns.name, tenant=ns.tenant, document_id=document_id
+            )
         return {"success": True, "deleted": deleted, "document_id": document_id}
 
     def delete_collection(self, options: Any = None) -> dict[str, Any]:

@@ -264,6 +264,7 @@ class Runtime:
                 home=self.home,
                 providers=lambda: self.providers,
                 paths=self.path_policy(),
+                events=lambda: self._events,
             )
         return self._rag
 
