@@ -162,3 +162,21 @@ def test_rule_error_blames_the_file_that_set_the_key(write: Write) -> None:
     assert info.value.file == str(path)
     assert info.value.key == "providers.default_provider"
     assert "'missing'" in str(info.value)
+
+
+def test_removed_rag_keys_only_warn(write: Write) -> None:
+    """Keys of the original that did nothing here were removed; old files still load."""
+    path = write(
+        "[rag.vector_storage]\nmax_memory_mb = 64\n"
+        "[rag.vector_storage.hnsw]\nenable_mmap = true\nnb_layers = 4\n"
+        "[rag.cache]\ndocument_cache_size_mb = 256\nsearch_cache_size = 10\n"
+    )
+    loaded = load_config()
+    assert loaded.config.rag.vector_storage.max_memory_mb == 64
+    assert loaded.config.rag.cache.search_cache_size == 10
+    for key in (
+        "rag.vector_storage.hnsw.enable_mmap",
+        "rag.vector_storage.hnsw.nb_layers",
+        "rag.cache.document_cache_size_mb",
+    ):
+        assert f"{path}: unknown key `{key}` (ignored)" in loaded.warnings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from llmspell.config import LLMSpellConfig, apply_overrides
@@ -93,6 +95,22 @@ def test_tools_disabled_hides_builtins_but_keeps_script_tools(tmp_path, sink):
             runtime.tools.invoke("uuid_generator", {})
         runtime.tools.register(_script_tool("mine"))
         assert runtime.tools.names() == ["mine"]
+
+
+@pytest.mark.parametrize(
+    ("key", "gone", "kept"),
+    [
+        ("tools.file_operations.enabled", ["file_operations", "archive_handler"], "csv_analyzer"),
+        ("tools.http_request.enabled", ["http_request"], "graphql_query"),
+        ("tools.web_search.enabled", ["web_search"], "web-scraper"),
+    ],
+)
+def test_a_section_switched_off_removes_its_tools(tmp_path, sink, key, gone, kept):
+    with make_runtime(tmp_path, sink, **{key: False}) as runtime:
+        names = runtime.tools.names()
+        assert kept in names and not set(gone) & set(names)
+        with pytest.raises(ToolNotFound, match=re.escape(f"`{key} = false`")):
+            runtime.tools.invoke(gone[0], {})
 
 
 def _script_tool(name, level="safe"):

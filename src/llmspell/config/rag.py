@@ -1,4 +1,4 @@
-"""`[rag]`: vector storage, embeddings, chunking and caches for retrieval."""
+"""`[rag]`: vector storage, embeddings, chunking and the search cache for retrieval."""
 
 from __future__ import annotations
 
@@ -33,16 +33,6 @@ class HnswConfig(Section):
     num_threads: int | None = Field(
         default=None, gt=0, description="Threads for batch inserts; unset: one per core."
     )
-    nb_layers: int | None = Field(
-        default=None, gt=0, description="Maximum graph layers; unset: derived from max_elements."
-    )
-    parallel_batch_size: int = Field(
-        default=128, gt=0, description="Vectors per parallel insert batch."
-    )
-    enable_mmap: bool = Field(
-        default=False, description="Memory-map saved indexes instead of loading."
-    )
-    mmap_sync_interval: int = Field(default=60, ge=0, description="Seconds between mmap flushes.")
 
 
 class VectorStorageConfig(Section):
@@ -60,7 +50,13 @@ class VectorStorageConfig(Section):
         description="Directory for saved indexes; unset: `<llmspell home>/rag`.",
         example='"./data/rag/vectors"',
     )
-    max_memory_mb: int = Field(default=500, gt=0, description="Memory budget for loaded indexes.")
+    max_memory_mb: float = Field(
+        default=500,
+        gt=0,
+        description="Memory budget in MB for the vectors of all collections, estimated as "
+        "vectors x dimensions x 4 bytes x 2 (the vectors plus the HNSW graph); an ingest that "
+        "would exceed it is refused before anything is stored.",
+    )
     hnsw: HnswConfig = Field(default_factory=HnswConfig, description="HNSW parameters.")
 
 
@@ -84,8 +80,18 @@ class EmbeddingConfig(Section):
         default=3600, ge=0, description="Cache entry lifetime; 0: forever."
     )
     batch_size: int = Field(default=32, gt=0, description="Texts per embedding request.")
-    timeout_seconds: int = Field(default=30, gt=0, description="Per-request timeout.")
-    max_retries: int = Field(default=3, ge=0, description="Retries for failed requests.")
+    timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="Per-request timeout of a remote embedding provider, in seconds; replaces "
+        "the provider's own `timeout_seconds` for RAG embeddings (not used by `local`).",
+    )
+    max_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Retries of a failed remote embedding request (429, 5xx, dropped "
+        "connections); replaces the provider's own `max_retries` for RAG embeddings.",
+    )
 
 
 class ChunkingConfig(Section):
@@ -121,13 +127,25 @@ class ChunkingConfig(Section):
 
 
 class RagCacheConfig(Section):
-    """`[rag.cache]`: search and document caches."""
+    """`[rag.cache]`: the search result cache."""
 
-    search_cache_enabled: bool = Field(default=True, description="Cache search results.")
-    search_cache_size: int = Field(default=1000, ge=0, description="Searches kept.")
-    search_cache_ttl_seconds: int = Field(default=300, ge=0, description="Search cache lifetime.")
-    document_cache_enabled: bool = Field(default=True, description="Cache parsed documents.")
-    document_cache_size_mb: int = Field(default=100, ge=0, description="Document cache budget.")
+    search_cache_enabled: bool = Field(
+        default=True,
+        description="Answer a repeated search (same collection and request) from memory, "
+        "without embedding the query again; any write to the collection, by this or another "
+        "process, invalidates its entries.",
+    )
+    search_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Search results kept (least recently used go first); 0: none.",
+    )
+    search_cache_ttl_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="Lifetime of a cached search result in seconds; "
+        "0: until the collection changes.",
+    )
 
 
 class RagSearchConfig(Section):
@@ -191,7 +209,9 @@ class RagConfig(Section):
     )
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig, description="Embeddings.")
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig, description="Chunking.")
-    cache: RagCacheConfig = Field(default_factory=RagCacheConfig, description="Caches.")
+    cache: RagCacheConfig = Field(
+        default_factory=RagCacheConfig, description="Search result cache."
+    )
     search: RagSearchConfig = Field(default_factory=RagSearchConfig, description="Search.")
     tenancy: RagTenancyConfig = Field(
         default_factory=RagTenancyConfig, description="Tenant quotas and session TTLs."

@@ -29,7 +29,11 @@ DEFAULT_ALLOWED_ENV_VARS = ["PATH", "HOME", "USER", "SHELL", "TERM", "LANG", "LC
 class FileOperationsConfig(Section):
     """`[tools.file_operations]`: the sandbox every file tool works in."""
 
-    enabled: bool = Field(default=True, description="false removes the file tools.")
+    enabled: bool = Field(
+        default=True,
+        description="false removes the file tools (file_operations, file_search, "
+        "file_converter, file_watcher, archive_handler).",
+    )
     allowed_paths: list[str] = Field(
         default=["/tmp"],
         min_items=1,
@@ -309,28 +313,20 @@ class SystemConfig(Section):
 
 
 class DataConfig(Section):
-    """`[tools.data]`: CSV, JSON and XML processors."""
+    """`[tools.data]`: the CSV and JSON tools."""
 
     max_csv_size: int = Field(
         default=10_000_000, gt=0, before=byte_size, description="Largest CSV input, in bytes."
     )
     max_json_depth: int = Field(default=100, gt=0, description="Deepest JSON nesting accepted.")
-    max_xml_size: int = Field(
-        default=10_000_000, gt=0, before=byte_size, description="Largest XML input, in bytes."
-    )
-    enable_validation: bool = Field(default=True, description="Validate inputs against schemas.")
     processing_timeout_seconds: int = Field(default=30, gt=0, description="Per-operation timeout.")
 
 
 class AcademicConfig(Section):
     """`[tools.academic]`: the citation formatter."""
 
-    citation_api_key: str | None = Field(
-        default=None, description="Key for a citation API; redacted in dumps."
-    )
     max_references: int = Field(default=100, gt=0, description="Largest bibliography processed.")
     default_citation_style: str = Field(default="apa", description="Style used when none is given.")
-    enable_doi_resolution: bool = Field(default=True, description="Look up DOIs online.")
 
 
 class DocumentConfig(Section):
@@ -340,7 +336,6 @@ class DocumentConfig(Section):
         default=50_000_000, gt=0, before=byte_size, description="Largest PDF, in bytes."
     )
     extract_images: bool = Field(default=False, description="Extract embedded images.")
-    enable_ocr: bool = Field(default=False, description="Run OCR on scanned pages.")
     max_pages: int | None = Field(default=None, gt=0, description="Pages read; unset: all.")
     extract_metadata: bool = Field(default=True, description="Return document metadata.")
 

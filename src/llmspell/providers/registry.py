@@ -153,10 +153,21 @@ class ProviderRegistry:
         with self._lock:
             return self._models.setdefault(wanted, built)
 
-    def embedder(self, provider: str | None, model: str | None = None) -> Embedder:
-        """An embedding model (OpenAI-compatible or Ollama); Anthropic has none."""
+    def embedder(
+        self,
+        provider: str | None,
+        model: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> Embedder:
+        """An embedding model (OpenAI-compatible or Ollama); Anthropic has none.
+
+        `timeout` and `max_retries` replace the provider's `timeout_seconds` and `max_retries`
+        for this embedder (RAG passes `rag.embedding.*`); None keeps the provider's.
+        """
         provider = provider or self.default_provider
-        wanted = (provider, model)
+        wanted = (provider, model, timeout, max_retries)
         found = self._embedders.get(wanted)
         if found is not None:
             return found
@@ -180,14 +191,14 @@ class ProviderRegistry:
                 provider=provider,
             )
         key = self._key(resolved, name, None)
-        settings = self._settings(resolved, None)
+        settings = self._settings(resolved, timeout)
         common: dict[str, Any] = {
             "provider": resolved.name,
             "model": name,
             "base_url": resolved.base_url,
             "api_key": key.key if key else None,
             "timeout": settings.timeout,
-            "max_retries": settings.max_retries,
+            "max_retries": settings.max_retries if max_retries is None else max_retries,
             "limiter": self._limiter(resolved),
         }
         built: Embedder

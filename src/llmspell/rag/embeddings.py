@@ -3,7 +3,8 @@
 `EmbeddingService` picks the embedder (`local`, or `ProviderRegistry.embedder(provider, model)`
 for OpenAI-compatible servers and Ollama), sends texts in batches of `rag.embedding.batch_size`,
 caches vectors by (provider, model, text) with LRU eviction and a TTL, and returns float32
-unit-length vectors whatever the provider sent.
+unit-length vectors whatever the provider sent. Remote embedders get `rag.embedding.timeout_seconds`
+and `max_retries` in place of the provider's own settings.
 
 Token counts (for usage and quotas) cover only the texts sent to a model, so cache hits and
 repeats within one call cost nothing. The local model reports its tokenizer's count (special
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from llmspell.core.errors import ProviderError, ValidationError
+from llmspell.core.errors import ProviderError, ProviderTimeout, ValidationError
 from llmspell.rag.chunking import count_tokens
 from llmspell.rag.local_embedder import (
     DIMENSIONS,
@@ -267,7 +268,9 @@ class EmbeddingService:
         if name.strip().lower() == LOCAL_PROVIDER:
             local_model_name(model)
             return self._local_embedder()
-        return self._providers().embedder(name, model)
+        return self._providers().embedder(
+            name, model, timeout=config.timeout_seconds, max_retries=config.max_retries
+        )
 
     def _known_dimensions(self, embedder: TextEmbedder) -> int | None:
         key = (embedder.provider, embedder.model)
@@ -296,7 +299,19 @@ class EmbeddingService:
         out: list[Any] = []
         for start in range(0, len(texts), size):
             batch = texts[start : start + size]
-            out.extend(_unit_rows(embedder, batch, embedder.embed(batch)))
+            try:
+                raw = embedder.embed(batch)
+            except ProviderTimeout as exc:
+                raise ProviderTimeout(
+                    f"Embedding request to {embedder.provider}/{embedder.model} timed out "
+                    f"after {self._config.timeout_seconds:g} s "
+                    f"(`rag.embedding.timeout_seconds`)",
+                    provider=exc.provider,
+                    model=exc.model,
+                    hint="Raise `rag.embedding.timeout_seconds`, embed fewer texts per request "
+                    "(`rag.embedding.batch_size`) or try again.",
+                ) from exc
+            out.extend(_unit_rows(embedder, batch, raw))
         return out, sum(count_tokens(t) for t in texts), 0
 
 

@@ -1,8 +1,18 @@
-"""Searching one namespace: vector, keyword (BM25) or hybrid, as script-shaped hits."""
+"""Searching one namespace: vector, keyword (BM25) or hybrid, as script-shaped hits.
+
+`SearchCache` (`[rag.cache]`) keeps recent answers: an LRU with a TTL whose keys hold the
+namespace's id and generation (see `VectorStore.version`), so any write to the namespace, by
+this or another process, makes its older entries unreachable; an entry also ends when the
+earliest chunk of the namespace expires.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from llmspell.rag.hybrid import RankedHit, fuse
@@ -13,7 +23,7 @@ if TYPE_CHECKING:
     from llmspell.rag.options import SearchRequest
     from llmspell.rag.store import Hit, VectorStore
 
-__all__ = ["CANDIDATES_MIN", "run_search"]
+__all__ = ["CANDIDATES_MIN", "SearchCache", "request_key", "run_search"]
 
 CANDIDATES_MIN = 50
 
@@ -72,3 +82,77 @@ def _shape(ranked: RankedHit) -> dict[str, Any]:
     if ranked.keyword_score is not None:
         out["keyword_score"] = ranked.keyword_score
     return out
+
+
+def request_key(request: SearchRequest) -> tuple[Any, ...]:
+    """The parts of a search request its answer depends on, normalised and hashable."""
+    filter_key = (
+        None if request.filter is None else json.dumps(request.filter, sort_keys=True, default=repr)
+    )
+    return (
+        request.namespace.name,
+        request.query,
+        request.k,
+        request.mode,
+        filter_key,
+        request.threshold,
+        request.vector_weight,
+        request.keyword_weight,
+        request.provider,
+        request.model,
+    )
+
+
+class SearchCache:
+    """Search answers by key: LRU, `capacity` 0 keeps nothing, `ttl` 0 never expires by age.
+
+    Entries are stored and handed out as deep copies, so callers may change what they get.
+    """
+
+    def __init__(self, capacity: int, ttl: float, clock: Callable[[], float]) -> None:
+        self._entries: OrderedDict[Hashable, tuple[float, list[dict[str, Any]]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.capacity = capacity
+        self.ttl = ttl
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> list[dict[str, Any]] | None:
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now >= entry[0]:
+                del self._entries[key]
+                entry = None
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return copy.deepcopy(entry[1])
+
+    def put(
+        self, key: Hashable, results: list[dict[str, Any]], *, until: float | None = None
+    ) -> None:
+        """Keep `results` until the TTL passes or `until` (e.g. a chunk's expiry), if sooner."""
+        if self.capacity <= 0:
+            return
+        now = self._clock()
+        ends = [t for t in (now + self.ttl if self.ttl else None, until) if t is not None]
+        expires = min(ends) if ends else float("inf")
+        if expires <= now:
+            return
+        kept = copy.deepcopy(results)
+        with self._lock:
+            self._entries[key] = (expires, kept)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmspell.config.rag import RagConfig
-from llmspell.core.errors import ValidationError
+from llmspell.core.errors import StorageError, ValidationError
 from llmspell.rag import ingest as pipeline
 from llmspell.rag.embeddings import EmbeddingService
 from llmspell.rag.namespaces import GLOBAL, Namespace, resolve, scope_of
@@ -29,7 +29,7 @@ from llmspell.rag.options import (
     table,
 )
 from llmspell.rag.report import namespace_row, stats_table
-from llmspell.rag.search import run_search
+from llmspell.rag.search import SearchCache, request_key, run_search
 from llmspell.rag.sessions import SessionTtls
 from llmspell.rag.settings import RuntimeSettings
 from llmspell.rag.store import VectorStore
@@ -42,9 +42,14 @@ if TYPE_CHECKING:
     from llmspell.providers import ProviderRegistry
     from llmspell.security import PathPolicy
 
-__all__ = ["RagService"]
+__all__ = ["MEMORY_BYTES_PER_FLOAT", "RagService"]
 
 log = logging.getLogger("llmspell.rag")
+
+#: bytes of memory per stored float for `rag.vector_storage.max_memory_mb`: 4 for the float32
+#: vector matrix and as much again for the HNSW graph (see `rag.index`)
+MEMORY_BYTES_PER_FLOAT = 4 * 2
+_MB = 1024 * 1024
 
 
 class RagService:
@@ -73,6 +78,12 @@ class RagService:
         self.sessions = SessionTtls(db, clock=clock)
         self.embeddings = EmbeddingService(config.embedding, providers)
         self.settings = RuntimeSettings.from_config(config)
+        cache = config.cache
+        self.search_cache = SearchCache(
+            cache.search_cache_size if cache.search_cache_enabled else 0,
+            cache.search_cache_ttl_seconds,
+            clock,
+        )
         self.store.expire()
 
     # Namespaces and tenancy -------------------------------------------------------------------
@@ -152,6 +163,7 @@ class RagService:
         docs = pipeline.chunk_documents(request.docs, request.chunking, request.metadata)
         texts = [chunk.text for doc in docs for chunk in doc.chunks]
         provider, model = self._embedder_for(ns, request.provider, request.model)
+        self._check_memory(ns, docs, len(texts))
         self.tenancy.check_tokens(owner, sum(c.tokens for d in docs for c in d.chunks))
         if owner != NO_TENANT:
             self._check_storage(owner, ns, docs, texts, add_bytes_per_vector=None)
@@ -251,6 +263,26 @@ class RagService:
             add_bytes=text_bytes + per_vector * len(texts),
         )
 
+    def _check_memory(self, ns: Namespace, docs: list[pipeline.PreparedDoc], adding: int) -> None:
+        """Refuse an ingest that would take the estimated vector memory past the budget."""
+        limit_mb = self.config.vector_storage.max_memory_mb
+        info = self.store.info(ns.name)
+        dim = info.dimension if info is not None else self.config.vector_storage.dimensions
+        replaced = self.store.document_chunks(ns.name, [d.doc_id for d in docs])
+        current = self.store.memory_floats() * MEMORY_BYTES_PER_FLOAT
+        projected = current + (adding - replaced) * dim * MEMORY_BYTES_PER_FLOAT
+        if adding <= replaced or projected <= limit_mb * _MB:
+            return
+        raise StorageError(
+            f"RAG.ingest: the vectors in memory would grow from {_mb(current)} MB to "
+            f"{_mb(projected)} MB ({adding} vectors of {dim} dimensions, "
+            f"{MEMORY_BYTES_PER_FLOAT} bytes per value for the vectors and their HNSW graph), "
+            f"more than `rag.vector_storage.max_memory_mb` = {limit_mb:g}; nothing was stored",
+            hint="Raise `rag.vector_storage.max_memory_mb`, delete documents or collections "
+            "you no longer need (RAG.delete, RAG.cleanup_scope, `llmspell rag delete`), or "
+            "use larger chunks (`rag.chunking.chunk_size`).",
+        )
+
     def _expiry(self, ns: Namespace, ttl: float | None) -> float | None:
         if ttl is None and ns.session_id is not None:
             ttl = self.sessions.get(ns.scope_prefix)
@@ -273,8 +305,29 @@ class RagService:
         owner = self._tenant_check(request.namespace, None, "search")
         self.tenancy.admit_query(owner)
         ns = request.namespace
-        if self.store.info(ns.name) is None:
+        version = self.store.version(ns.name)
+        if version is None:
             return {"success": True, "total": 0, "results": [], "namespace": ns.name}
+        ns_id, generation, next_expiry = version
+        key = (
+            ns_id,
+            generation,
+            request_key(request),
+            self.settings.provider,
+            self.settings.model,
+        )
+        cached = self.search_cache.get(key)
+        if cached is not None:
+            self._publish(
+                "rag.searched",
+                namespace=ns.name,
+                tenant=ns.tenant,
+                mode=request.mode,
+                k=request.k,
+                results=len(cached),
+                cached=True,
+            )
+            return {"success": True, "total": len(cached), "results": cached, "namespace": ns.name}
 
         def embed_query() -> np.ndarray:
             provider, model = self._embedder_for(ns, request.provider, request.model)
@@ -292,6 +345,7 @@ class RagService:
             return done.vectors[0]
 
         results = run_search(self.store, request, embed_query)
+        self.search_cache.put(key, results, until=next_expiry)
         self._publish(
             "rag.searched",
             namespace=ns.name,
@@ -299,6 +353,7 @@ class RagService:
             mode=request.mode,
             k=request.k,
             results=len(results),
+            cached=False,
         )
         return {"success": True, "total": len(results), "results": results, "namespace": ns.name}
 
@@ -474,3 +529,9 @@ class RagService:
         finally:
             self.tenancy.close()
             self.sessions.close()
+
+
+def _mb(size: float) -> str:
+    """Bytes as MB, readable for budgets both tiny (tests) and large."""
+    mb = size / _MB
+    return f"{mb:,.1f}" if mb >= 100 else f"{mb:.3g}"

@@ -738,6 +738,62 @@ class VectorStore:
             bytes=size,
         )
 
+    @_mapped
+    def memory_floats(self) -> int:
+        """Floats the vectors of every live namespace take (vectors x dimension, summed)."""
+        (total,) = (
+            self._read()
+            .execute(
+                "SELECT COALESCE(SUM(d.chunk_count * n.dimension), 0)"
+                " FROM rag_documents d JOIN rag_namespaces n ON n.id = d.ns_id"
+                " WHERE n.expires_at IS NULL OR n.expires_at > ?",
+                (self._clock(),),
+            )
+            .fetchone()
+        )
+        return int(total)
+
+    @_mapped
+    def document_chunks(self, ns: str, doc_ids: Iterable[str]) -> int:
+        """How many chunks the listed documents of namespace `ns` hold (0 for unknown ones)."""
+        conn = self._read()
+        row = _select_ns(conn, ns)
+        if row is None or _expired(row, self._clock()):
+            return 0
+        ids = list(dict.fromkeys(doc_ids))
+        total = 0
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            (count,) = conn.execute(
+                "SELECT COALESCE(SUM(chunk_count), 0) FROM rag_documents"
+                f" WHERE ns_id = ? AND doc_id IN ({', '.join('?' * len(part))})",
+                (row.id, *part),
+            ).fetchone()
+            total += int(count)
+        return total
+
+    @_mapped
+    def version(self, name: str) -> tuple[int, int, float | None] | None:
+        """What a search of `name` depends on: (namespace id, generation, next expiry).
+
+        The generation is bumped by every write to the namespace, by any process sharing
+        rag.db, and a deleted and re-created namespace has a new id; the next expiry is the
+        earliest time a chunk (or the namespace) expires (None: never). None when the
+        namespace does not exist or has expired.
+        """
+        conn = self._read()
+        row = _select_ns(conn, name)
+        now = self._clock()
+        if row is None or _expired(row, now):
+            return None
+        (soonest,) = conn.execute(
+            "SELECT MIN(expires_at) FROM rag_chunks"
+            " WHERE ns_id = ? AND expires_at IS NOT NULL AND expires_at > ?",
+            (row.id, now),
+        ).fetchone()
+        ends = [t for t in (soonest, row.expires_at) if t is not None]
+        return row.id, row.generation, min(ends) if ends else None
+
     # Index files ------------------------------------------------------------------------------
 
     @_mapped

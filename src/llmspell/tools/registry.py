@@ -87,10 +87,29 @@ class _RateLimiter:
             return True
 
 
+FILE_TOOLS = ("file_operations", "file_search", "file_converter", "file_watcher", "archive_handler")
+
+
+def switched_off(config: ToolsConfig) -> dict[str, str]:
+    """Built-in tools whose own section has `enabled = false`, each with that key."""
+    off: dict[str, str] = {}
+    if not config.file_operations.enabled:
+        off.update(dict.fromkeys(FILE_TOOLS, "tools.file_operations.enabled"))
+    if not config.http_request.enabled:
+        off["http_request"] = "tools.http_request.enabled"
+    if not config.web_search.enabled:
+        off["web_search"] = "tools.web_search.enabled"
+    return off
+
+
 class ToolRegistry:
     def __init__(self, config: ToolsConfig) -> None:
         self.config = config
-        self._builtin_names = {fold(name): name for name in BUILTIN_TOOLS}
+        #: built-in tools switched off by their own section, with the key that did it
+        self._off = {fold(name): key for name, key in switched_off(config).items()}
+        self._builtin_names = {
+            fold(name): name for name in BUILTIN_TOOLS if fold(name) not in self._off
+        }
         self._instances: dict[str, Tool[Any]] = {}
         self._custom: dict[str, Tool[Any]] = {}
         self._limiter = (
@@ -102,7 +121,7 @@ class ToolRegistry:
     # Lookup --------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        builtins = list(BUILTIN_TOOLS) if self.config.enabled else []
+        builtins = list(self._builtin_names.values()) if self.config.enabled else []
         return sorted([*builtins, *(tool.name for tool in self._custom.values())])
 
     def exists(self, name: str) -> bool:
@@ -125,6 +144,8 @@ class ToolRegistry:
     def _not_found(self, name: str) -> str:
         if not self.config.enabled and fold(name) in self._builtin_names:
             return f"Tool '{name}' not found: built-in tools are off (`tools.enabled = false`)."
+        if fold(name) in self._off:
+            return f"Tool '{name}' is switched off (`{self._off[fold(name)]} = false`)."
         close = difflib.get_close_matches(name, self.names(), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         return f"Tool '{name}' not found.{hint} See `llmspell tool list`."
