@@ -187,14 +187,16 @@ class EmbeddingService:
         keys = [(name, model_name, text) for text in items]
         found = self._cache.get_many(keys) if use_cache else [None] * len(items)
         cached = sum(v is not None for v in found)
-        todo = list(dict.fromkeys(text for text, v in zip(items, found, strict=True) if v is None))
+        uncached = list(
+            dict.fromkeys(text for text, v in zip(items, found, strict=True) if v is None)
+        )
         fresh: dict[str, Any] = {}
         tokens = truncated = 0
-        if todo:
-            vectors, tokens, truncated = self._run(embedder, todo)
-            fresh = dict(zip(todo, vectors, strict=True))
+        if uncached:
+            vectors, tokens, truncated = self._run(embedder, uncached)
+            fresh = dict(zip(uncached, vectors, strict=True))
             if use_cache:
-                self._cache.put_many([((name, model_name, t), fresh[t]) for t in todo])
+                self._cache.put_many([((name, model_name, t), fresh[t]) for t in uncached])
         rows = [v if v is not None else fresh[t] for t, v in zip(items, found, strict=True)]
         width = int(rows[0].shape[0])
         if any(int(r.shape[0]) != width for r in rows):

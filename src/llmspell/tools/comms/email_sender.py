@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 
 from llmspell.core.errors import (
-    HostNotAllowed,
     SecurityError,
     ToolExecutionError,
     ToolParameterError,
@@ -32,7 +31,6 @@ from llmspell.tools.rate_limit import SlidingWindow
 from llmspell.tools.web.safe_http import HostRules, SafeHttp
 
 Provider = Literal["smtp", "sendgrid", "ses"]
-_ALLOW_KEY = "tools.email.allowed_hosts"
 _TOOL = "Tool 'email-sender'"
 
 
@@ -144,16 +142,12 @@ class EmailSender(Tool[Params]):
             refused = send_smtp(mail, _smtp_server(ctx), _smtp_rules(ctx))
             message_id = mail.message_id
         else:
-            try:
-                with _http(ctx) as http:
-                    if provider == "sendgrid":
-                        key, base = _sendgrid(ctx)
-                        message_id = send_sendgrid(mail, http, api_key=key, base_url=base)
-                    else:
-                        message_id = send_ses(mail, http, _ses(ctx))
-            except HostNotAllowed as exc:
-                reason = str(exc).replace("the tool's `allowed_hosts`", f"`{_ALLOW_KEY}`")
-                raise HostNotAllowed(reason) from None
+            with _http(ctx) as http:
+                if provider == "sendgrid":
+                    key, base = _sendgrid(ctx)
+                    message_id = send_sendgrid(mail, http, api_key=key, base_url=base)
+                else:
+                    message_id = send_ses(mail, http, _ses(ctx))
         recipients = mail.recipients
         rejected = [a for a in recipients if a in refused]
         accepted = [a for a in recipients if a not in refused]
@@ -288,7 +282,6 @@ def _smtp_server(ctx: ToolContext) -> SmtpServer:
         tls=tls,
         timeout=_timeout(ctx),
         verify=ctx.config.network.verify_ssl,
-        allow_key=_ALLOW_KEY,
     )
 
 

@@ -24,7 +24,6 @@ class SmtpServer:
     tls: TlsMode
     timeout: float
     verify: bool
-    allow_key: str = "tools.email.allowed_hosts"
 
     @property
     def where(self) -> str:
@@ -70,8 +69,7 @@ def check_host(server: SmtpServer, rules: HostRules) -> list[str]:
         for address in addresses:
             rules.check_address(server.host, address)
     except HostNotAllowed as exc:
-        reason = str(exc).replace("the tool's `allowed_hosts`", f"`{server.allow_key}`")
-        raise HostNotAllowed(f"SMTP server {server.where}: {reason}") from None
+        raise HostNotAllowed(f"SMTP server {server.where}: {exc}") from None
     return addresses
 
 

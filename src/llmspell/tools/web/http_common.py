@@ -9,7 +9,8 @@
 - `{type="custom", headers={...}}` sends those headers; `{type="none"}` sends nothing.
 
 Credentials never follow a redirect to another host: SafeHttp drops `Authorization` (bearer,
-basic), and `send` below drops API-key and custom auth headers too.
+basic) and credential-looking headers, and `send` below names API-key and custom auth headers
+for it to drop too.
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ import http
 import json
 import mimetypes
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import urljoin, urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
     from llmspell.tools.web.safe_http import Family
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 class BearerAuth(ToolParams):
@@ -353,57 +350,19 @@ def send(
     follow_redirects: bool = True,
     retries: int | None = None,
 ) -> HttpResponse:
-    """Send `prepared`; when it carries API-key or custom auth headers, redirects are followed
-    here, hop by hop, so those headers are dropped on the way to another host."""
-    if not (prepared.secret_headers and follow_redirects):
-        return http_client.request(
-            prepared.method,
-            prepared.url,
-            headers=prepared.headers,
-            params=prepared.params or None,
-            content=prepared.content,
-            auth=prepared.basic,
-            follow_redirects=follow_redirects,
-            retries=retries,
-        )
-    started = time.perf_counter()
-    method, url, headers = prepared.method, prepared.url, dict(prepared.headers)
-    params, content, basic = prepared.params or None, prepared.content, prepared.basic
-    redirects: list[str] = []
-    attempts = 0
-    while True:
-        response = http_client.request(
-            method,
-            url,
-            headers=headers,
-            params=params,
-            content=content,
-            auth=basic,
-            follow_redirects=False,
-            retries=retries,
-        )
-        attempts += response.attempts
-        location = response.headers.get("location")
-        if response.status_code not in _REDIRECTS or not location:
-            response.redirects = redirects
-            response.attempts = attempts
-            response.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            return response
-        if len(redirects) >= http_client.max_redirects:
-            raise ToolExecutionError(
-                f"too many redirects from {prepared.url} (more than "
-                f"{http_client.max_redirects}; `tools.{http_client.rules.family}.max_redirects`)"
-            )
-        target = urljoin(url, location)
-        redirects.append(target)
-        if urlsplit(target).netloc != urlsplit(url).netloc:
-            dropped = prepared.secret_headers | _CREDENTIAL_HEADERS
-            headers = {k: v for k, v in headers.items() if k.lower() not in dropped}
-            basic = None
-        if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
-            method, content = "GET", None
-            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-        params, url = None, target
+    """Send `prepared`; its API-key and custom auth headers never follow a redirect to another
+    host."""
+    return http_client.request(
+        prepared.method,
+        prepared.url,
+        headers=prepared.headers,
+        params=prepared.params or None,
+        content=prepared.content,
+        auth=prepared.basic,
+        follow_redirects=follow_redirects,
+        retries=retries,
+        secret_headers=prepared.secret_headers,
+    )
 
 
 def _is_textual(content_type: str) -> bool:

@@ -21,7 +21,7 @@ import ipaddress
 import json
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -318,8 +318,12 @@ class SafeHttp:
         max_bytes: int | None = None,
         retries: int | None = None,
         timeout: float | None = None,
+        secret_headers: Collection[str] = (),
     ) -> HttpResponse:
-        """Send one request (following redirects, retrying when safe); the whole response."""
+        """Send one request (following redirects, retrying when safe); the whole response.
+
+        `secret_headers` names more headers (besides credential-looking ones) that must not
+        follow a redirect to another host."""
         import httpx
 
         method = method.upper()
@@ -342,6 +346,7 @@ class SafeHttp:
                     content=content,
                     auth=auth,
                     follow=follow_redirects,
+                    secret={h.lower() for h in secret_headers},
                     max_bytes=max_bytes or self.max_response_bytes,
                     timeout=timeout or self.timeout,
                 )
@@ -381,6 +386,7 @@ class SafeHttp:
         headers: dict[str, str],
         *,
         follow: bool,
+        secret: set[str],
         max_bytes: int,
         timeout: float,
         **body: Any,
@@ -401,7 +407,11 @@ class SafeHttp:
             target = urljoin(current, location)
             redirects.append(target)
             if urlsplit(target).netloc != urlsplit(current).netloc:
-                headers = {k: v for k, v in headers.items() if not is_secret_header(k)}
+                headers = {
+                    k: v
+                    for k, v in headers.items()
+                    if not is_secret_header(k) and k.lower() not in secret
+                }
                 body["auth"] = None
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and method == "POST"

@@ -33,7 +33,7 @@ from llmspell.tools.web.http_common import (
     parse_json,
     text_value,
 )
-from llmspell.tools.web.safe_http import HttpResponse
+from llmspell.tools.web.safe_http import HttpResponse, TransportFailure
 
 FIRST_DELAY_S = 0.2
 MAX_DELAY_S = 5.0
@@ -128,8 +128,6 @@ class WebhookCaller(Tool[Params]):
     )
 
     def run(self, params: Params, ctx: ToolContext) -> ToolResult:
-        import httpx
-
         url = params.url.strip()
         body = json_bytes(params.payload)
         check_request_size(len(body), ctx)
@@ -157,9 +155,7 @@ class WebhookCaller(Tool[Params]):
                         follow_redirects=False,
                         retries=0,
                     )
-                except ToolExecutionError as exc:
-                    if not isinstance(exc.__context__, httpx.TransportError):
-                        raise
+                except TransportFailure as exc:
                     if attempt == attempts:
                         raise ToolExecutionError(
                             f"could not deliver the webhook to {url} after {attempt} "

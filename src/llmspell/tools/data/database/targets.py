@@ -242,8 +242,7 @@ def _checked_address(ctx: ToolContext, host: str, port: int) -> str:
         for address in addresses:
             rules.check_address(host, address)
     except HostNotAllowed as exc:
-        message = str(exc).replace("the tool's `allowed_hosts`", "`tools.database.allowed_hosts`")
-        raise HostNotAllowed(f"database host: {message}") from None
+        raise HostNotAllowed(f"database host: {exc}") from None
     return addresses[0]
 
 

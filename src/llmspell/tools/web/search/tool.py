@@ -125,8 +125,8 @@ class WebSearch(Tool[Params]):
                     )
                 except HostNotAllowed as exc:
                     if params.provider:
-                        raise _with_key(exc) from None
-                    attempts.append({"provider": candidate.name, "error": str(_with_key(exc))})
+                        raise
+                    attempts.append({"provider": candidate.name, "error": str(exc)})
                     failures.append(exc)
                     continue
                 except (ToolExecutionError, SecurityError) as exc:
@@ -197,13 +197,6 @@ class WebSearch(Tool[Params]):
                 + "; ".join(f"{c.name} {c.missing}" for c in candidates)
             )
         return candidates
-
-
-def _with_key(exc: HostNotAllowed) -> HostNotAllowed:
-    """The refusal naming the list that lets web_search reach a private host."""
-    return HostNotAllowed(
-        str(exc).replace("the tool's `allowed_hosts`", "`tools.search.allowed_hosts`")
-    )
 
 
 def _supporting(search_type: str) -> list[str]:
